@@ -1,0 +1,162 @@
+"""The composition root and command line: ``python -m bot [command]``.
+
+Resources are built here, once, and handed to whatever needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.cli_output import ProgressBar, library_table
+from bot.core.errors import StorytellerError
+from bot.library.catalog import Catalog
+from bot.library.importer import Importer, Outcome
+from bot.settings import Settings, SettingsError
+from bot.store.database import Database
+from bot.store.stories import StoryRepository
+
+log = logging.getLogger("bot")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class App:
+    """The services every front end shares, built over one open database."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.stories = StoryRepository(db)
+        self.catalog = Catalog(
+            self.stories,
+            words_per_minute=settings.words_per_minute,
+            installment_minutes=settings.installment_minutes,
+        )
+        self.importer = Importer(self.stories, settings.stories_dir, utcnow)
+
+
+async def cmd_import(app: App, args: argparse.Namespace) -> int:
+    bar = ProgressBar()
+    paths = [Path(p) for p in args.paths] or None
+    results = await app.importer.import_paths(paths, progress=bar)
+    bar.finish()
+    for result in results:
+        print(result.line())
+    counts = {o: sum(r.outcome is o for r in results) for o in Outcome}
+    print(", ".join(f"{n} {o.value}" for o, n in counts.items()))
+    return 1 if counts[Outcome.FAILED] else 0
+
+
+async def cmd_stories(app: App, args: argparse.Namespace) -> int:
+    described = [app.catalog.describe(r) for r in await app.stories.all()]
+    print(json.dumps(described, indent=2, ensure_ascii=False) if args.json else library_table(described))
+    return 0
+
+
+async def cmd_preview(app: App, args: argparse.Namespace) -> int:
+    record = await app.catalog.find(args.slug)
+    installments = await app.catalog.installments(record, args.minutes)
+    if args.json:
+        data = {
+            "slug": record.slug,
+            "title": record.title,
+            "installments": [
+                {
+                    "number": i.number,
+                    "chapter": i.chapter_number,
+                    "chapter_title": i.chapter_title,
+                    "part": i.part,
+                    "parts_in_chapter": i.parts_in_chapter,
+                    "words": i.words,
+                    "messages": list(i.messages),
+                }
+                for i in installments
+            ],
+        }
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{record.title}: {len(installments)} installments")
+    for i in installments:
+        minutes = i.words / app.settings.words_per_minute
+        print(f"\n=== Installment {i.number}: {i.chapter_title} (part {i.part}/{i.parts_in_chapter}, "
+              f"{i.words} words, {minutes:.1f} min, {len(i.messages)} messages) ===")
+        for n, message in enumerate(i.messages, 1):
+            print(f"--- message {n} ({len(message)} characters) ---\n{message}")
+    return 0
+
+
+async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    """Import the stories folder, then serve."""
+    status = await cmd_import(app, argparse.Namespace(paths=[]))
+    print()
+    await cmd_stories(app, argparse.Namespace(json=False))
+    return status
+
+
+Command = Callable[[App, argparse.Namespace], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storyteller", description="Paced serial readings of stories in Discord.")
+    parser.set_defaults(command=cmd_run)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import story files into the library (default: the stories folder)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="story files or folders")
+    p.set_defaults(command=cmd_import)
+
+    p = sub.add_parser("stories", help="list the library")
+    p.add_argument("--json", action="store_true", help="print JSON objects instead of a table")
+    p.set_defaults(command=cmd_stories)
+
+    p = sub.add_parser("preview", help="show a story's installments and messages as they will post")
+    p.add_argument("slug", help="the story's slug or title")
+    p.add_argument("--minutes", type=_positive_float, default=None, help="reading minutes per installment")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(command=cmd_preview)
+    return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.1 <= value <= 600:
+        raise argparse.ArgumentTypeError("must be between 0.1 and 600 minutes")
+    return value
+
+
+async def run_command(settings: Settings, command: Command, args: argparse.Namespace) -> int:
+    async with await Database.open(settings.database_path) as db:
+        return await command(App(settings, db), args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"storyteller: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+    try:
+        return asyncio.run(run_command(settings, args.command, args))
+    except StorytellerError as exc:
+        print(f"storyteller: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The domain: stories, ratings, installments and pacing. Pure Python, no I/O."""

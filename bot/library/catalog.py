@@ -1,0 +1,81 @@
+"""Finding stories the way people ask for them, and turning them into installments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.core.errors import StoryNotFound
+from bot.core.installments import Installment, cut_installments
+from bot.core.models import StoryRecord
+from bot.store.stories import StoryRepository
+
+
+class Catalog:
+    """Story lookup by slug, title or near miss, over the story repository."""
+
+    def __init__(self, stories: StoryRepository, *, words_per_minute: int, installment_minutes: float) -> None:
+        self.stories = stories
+        self.words_per_minute = words_per_minute
+        self.installment_minutes = installment_minutes
+
+    async def find(self, query: str) -> StoryRecord:
+        """The story named by ``query``: a slug, a title, or the one clear search hit."""
+        query = query.strip()
+        record = await self.stories.by_slug(query)
+        if record is not None:
+            return record
+        hits = await self.stories.search(query, limit=5)
+        exact = [r for r in hits if r.title.casefold() == query.casefold()]
+        if exact:
+            return exact[0]
+        if len(hits) == 1:
+            return hits[0]
+        raise StoryNotFound(query, await self.suggest(query))
+
+    async def suggest(self, query: str, limit: int = 3) -> list[str]:
+        """Slugs of the stories whose titles are closest to ``query`` (typos included)."""
+        titles = await self.stories.titles()
+        if not query.strip() or not titles:
+            return []
+        found = process.extract(
+            query, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=60
+        )
+        return [slug for _title, _score, slug in found]
+
+    async def installments(self, record: StoryRecord, minutes: float | None = None) -> list[Installment]:
+        chapters = await self.stories.chapters(record.id)
+        return cut_installments(
+            chapters,
+            minutes=minutes or self.installment_minutes,
+            words_per_minute=self.words_per_minute,
+        )
+
+    def describe(self, record: StoryRecord) -> dict[str, Any]:
+        """The story as plain data: what ``stories --json`` prints and cards are drawn from."""
+        meta, rating = record.meta, record.rating
+        return {
+            "slug": record.slug,
+            "title": meta.title,
+            "author": meta.author,
+            "fandom": meta.fandom,
+            "rating": rating.level.value,
+            "rating_raw": rating.raw,
+            "rating_recognised": rating.recognised,
+            "warnings": list(rating.warnings),
+            "words": record.words,
+            "chapters": record.chapter_count,
+            "reading_minutes": record.reading_minutes(self.words_per_minute),
+            "summary": meta.summary,
+            "status": meta.status,
+            "servable": rating.servable,
+            "refusal": rating.refusal,
+            "tags": list(meta.tags),
+            "characters": list(meta.characters),
+            "relationships": list(meta.relationships),
+            "language": meta.language,
+            "disclaimer": meta.disclaimer,
+            "feedback": meta.feedback,
+            "source_path": record.source_path,
+        }

@@ -1,0 +1,50 @@
+"""FanFicFare HTML: ``<h1>`` title and author, a ``<b>Label:</b>`` table, ``section`` chapters."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup, Tag
+
+from bot.core.errors import StoryFileError
+from bot.core.models import Chapter, Story
+from bot.library.html_prose import blocks_from_html, inline_text
+from bot.library.parsed import ParsedStory, meta_from_labels
+
+
+def looks_like_fanficfare_html(soup: BeautifulSoup) -> bool:
+    return soup.select_one("a[name^=section]") is not None and soup.select_one("table.full") is not None
+
+
+def parse_fanficfare_html(soup: BeautifulSoup) -> ParsedStory:
+    heading = soup.find("h1")
+    title_link = heading.find("a") if isinstance(heading, Tag) else None
+    title = inline_text(title_link) or inline_text(soup.find("title"))
+    author = inline_text(soup.select_one("a.authorlink"))
+    labels: dict[str, str] = {}
+    for row in soup.select("table.full tr"):
+        cells = row.find_all("td")
+        if len(cells) == 2 and cells[0].find("b"):
+            label = inline_text(cells[0]).rstrip(":").strip().lower()
+            labels[label] = summary_text(cells[1]) if label == "summary" else inline_text(cells[1])
+    meta = meta_from_labels(labels, title=title, author=author)
+    chapters = []
+    anchors = soup.select("a[name^=section]")
+    for anchor in anchors:
+        chapter_title = inline_text(anchor.find("h2")) or f"Chapter {len(chapters) + 1}"
+        body = BeautifulSoup("<div></div>", "lxml").div
+        assert body is not None
+        for sibling in list(anchor.next_siblings):
+            if isinstance(sibling, Tag) and sibling.name == "a" and str(sibling.get("name", "")).startswith("section"):
+                break
+            body.append(sibling.__copy__() if isinstance(sibling, Tag) else str(sibling))
+        blocks = blocks_from_html(body)
+        if blocks:
+            chapters.append(Chapter(chapter_title, blocks))
+    if not chapters:
+        raise StoryFileError("FanFicFare HTML whose chapters hold no text")
+    return ParsedStory(Story(meta, tuple(chapters)), "fanficfare-html")
+
+
+def summary_text(cell: Tag) -> str:
+    """A summary cell, keeping its paragraph breaks."""
+    paragraphs = [p for p in blocks_from_html(cell) if p.strip()]
+    return "\n\n".join(paragraphs)

@@ -1,0 +1,136 @@
+"""Importing story files into the library: atomic per story, idempotent, with a report."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+from bot.core.errors import StoryFileError
+from bot.core.slugs import slugify
+from bot.library.loader import StoryFile, parse_story_file, story_paths
+from bot.store.stories import StoryRepository
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing changes what a file yields, so unchanged files are read again.
+PARSER_VERSION = b"storyteller-parser-1"
+
+
+class Outcome(Enum):
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What happened to one file."""
+
+    path: str
+    outcome: Outcome
+    slug: str | None = None
+    reason: str | None = None
+    notices: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """The report line: ``imported  fight-for-me  stories/fight-for-me.txt``."""
+        if self.outcome is Outcome.FAILED:
+            return f"failed     {self.path}: {self.reason}"
+        text = f"{self.outcome.value:<10} {self.slug}  ({self.path})"
+        return text + "".join(f"\n           note: {n}" for n in self.notices)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+class Importer:
+    """Reads story files and saves them through the story repository."""
+
+    def __init__(
+        self, stories: StoryRepository, stories_dir: Path, clock: Callable[[], datetime]
+    ) -> None:
+        self.stories = stories
+        self.stories_dir = stories_dir
+        self.clock = clock
+
+    async def import_paths(
+        self, paths: Iterable[Path] | None = None, *, progress: Progress | None = None
+    ) -> list[ImportResult]:
+        """Import files and folders (the stories folder when none are given)."""
+        files, results = self._expand(list(paths) if paths else [self.stories_dir])
+        known = await self.stories.hashes()
+        for done, path in enumerate(files, start=1):
+            if progress:
+                progress(done, len(files), self.source_key(path))
+            results.append(await self._import_one(path, known))
+        return results
+
+    def _expand(self, paths: list[Path]) -> tuple[list[Path], list[ImportResult]]:
+        files: list[Path] = []
+        problems: list[ImportResult] = []
+        for path in paths:
+            if path.is_dir():
+                found, orphans = story_paths(path)
+                files += found
+                problems += [
+                    ImportResult(self.source_key(o), Outcome.FAILED,
+                                 reason="sidecar metadata with no story file of the same name beside it")
+                    for o in orphans
+                ]
+            elif path.is_file():
+                files.append(path)
+            else:
+                problems.append(ImportResult(str(path), Outcome.FAILED, reason="no such file or folder"))
+        return files, problems
+
+    def source_key(self, path: Path) -> str:
+        """How the library names a file: relative to the stories folder when inside it."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.stories_dir.resolve()).as_posix()
+        except ValueError:
+            return resolved.as_posix()
+
+    async def _import_one(self, path: Path, known: dict[str, str]) -> ImportResult:
+        key = self.source_key(path)
+        try:
+            file = StoryFile.read(path)
+        except OSError as exc:
+            return ImportResult(key, Outcome.FAILED, reason=f"cannot read the file: {exc.strerror}")
+        digest = content_hash(file)
+        if known.get(key) == digest:
+            slug = await self.stories.slug_for_path(key)
+            return ImportResult(key, Outcome.UNCHANGED, slug=slug)
+        try:
+            parsed = await asyncio.to_thread(parse_story_file, file)
+        except StoryFileError as exc:
+            return ImportResult(key, Outcome.FAILED, reason=str(exc))
+        except Exception as exc:  # a parser bug must not stop the other files
+            log.exception("Unexpected error reading %s", key)
+            return ImportResult(key, Outcome.FAILED, reason=f"unexpected error: {type(exc).__name__}: {exc}")
+        record, created = await self.stories.save(
+            parsed.story,
+            source_path=key,
+            source_format=parsed.format,
+            content_hash=digest,
+            slug=slugify(parsed.story.meta.title),
+            now=self.clock(),
+        )
+        outcome = Outcome.IMPORTED if created else Outcome.UPDATED
+        return ImportResult(key, outcome, slug=record.slug, notices=parsed.notices)
+
+
+def content_hash(file: StoryFile) -> str:
+    digest = hashlib.sha256(PARSER_VERSION)
+    digest.update(file.data)
+    if file.sidecar is not None:
+        digest.update(b"\0sidecar\0")
+        digest.update(file.sidecar)
+    return digest.hexdigest()

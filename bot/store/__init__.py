@@ -1,0 +1,1 @@
+"""The only SQL in Storyteller: one connection, explicit transactions, repositories."""

@@ -1,0 +1,70 @@
+import pytest
+
+from bot.core.models import SCENE_BREAK, count_words
+from bot.core.slugs import slugify, unique_slug
+from bot.core.text import escape_line_starts, is_scene_break, plain_words, reflow, sentence_spans
+
+
+@pytest.mark.parametrize("line", ["* * *", "***", "---", "~~~", "#", "oOo", "xXx", "- - -", "⁂", "~*~*~"])
+def test_scene_break_markers(line):
+    assert is_scene_break(line)
+
+
+@pytest.mark.parametrize("line", ["x", "O", "0", "Oh.", "* He left.", "A - B"])
+def test_prose_is_not_a_scene_break(line):
+    assert not is_scene_break(line)
+
+
+def test_reflow_joins_hard_wrapped_lines_and_keeps_paragraphs():
+    text = "The first line\nwraps here.\n\nSecond paragraph\n   \n* * *\n\nAfter the break."
+    assert reflow(text) == ["The first line wraps here.", "Second paragraph", SCENE_BREAK, "After the break."]
+
+
+def test_reflow_keeps_markdown_hard_breaks():
+    assert reflow("Roses are red,  \nviolets are blue.") == ["Roses are red,\nviolets are blue."]
+
+
+def test_reflow_drops_trailing_and_doubled_scene_breaks():
+    assert reflow("A.\n\n***\n\n---\n\nB.\n\n***") == ["A.", SCENE_BREAK, "B."]
+
+
+@pytest.mark.parametrize(
+    ("line", "escaped"),
+    [
+        ("* not a bullet", "\\* not a bullet"),
+        ("- not a list", "\\- not a list"),
+        ("# not a heading", "\\# not a heading"),
+        ("-# not subtext", "\\-# not subtext"),
+        ("> not a quote", "\\> not a quote"),
+        ("1. not a list", "1\\. not a list"),
+        ("**bold** stays", "**bold** stays"),
+        ("*italic* stays", "*italic* stays"),
+        ("_italic_ stays", "_italic_ stays"),
+        ("a line\n* second", "a line\n\\* second"),
+    ],
+)
+def test_line_start_markdown_is_escaped_but_emphasis_survives(line, escaped):
+    assert escape_line_starts(line) == escaped
+
+
+def test_sentence_spans_cover_the_paragraph():
+    text = 'He said, "Go." She went. Did he? Yes!'
+    spans = sentence_spans(text)
+    assert "".join(text[a:b] for a, b in spans) == text
+    assert len(spans) == 4
+
+
+def test_count_words_ignores_punctuation_tokens():
+    assert count_words('"It\'s time," one says \u2014 and ... they nod.') == 7
+
+
+def test_plain_words_strip_markup_and_escapes():
+    assert plain_words("**Bold** and _it_ \\* star") == ["Bold", "and", "it", "star"]
+
+
+def test_slugs():
+    assert slugify("Fight For Me") == "fight-for-me"
+    assert slugify("The Watcher's Diary") == "the-watchers-diary"
+    assert slugify("Café: Noir!") == "cafe-noir"
+    assert slugify("魔法") == "story"
+    assert unique_slug("a", {"a", "a-2"}) == "a-3"
