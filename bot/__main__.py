@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.cli_output import ProgressBar, library_table
 from bot.core.errors import StorytellerError
 from bot.library.catalog import Catalog
-from bot.library.importer import Importer, Outcome
+from bot.library.importer import Importer
 from bot.settings import Settings, SettingsError
 from bot.store.database import Database
 from bot.store.stories import StoryRepository
@@ -47,13 +47,12 @@ class App:
 async def cmd_import(app: App, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     paths = [Path(p) for p in args.paths] or None
-    results = await app.importer.import_paths(paths, progress=bar)
+    report = await app.importer.import_paths(paths, progress=bar)
     bar.finish()
-    for result in results:
+    for result in report.results:
         print(result.line())
-    counts = {o: sum(r.outcome is o for r in results) for o in Outcome}
-    print(", ".join(f"{n} {o.value}" for o, n in counts.items()))
-    return 1 if counts[Outcome.FAILED] else 0
+    print(report.summary())
+    return 1 if report.failed else 0
 
 
 async def cmd_stories(app: App, args: argparse.Namespace) -> int:
@@ -87,8 +86,10 @@ async def cmd_preview(app: App, args: argparse.Namespace) -> int:
     print(f"{record.title}: {len(installments)} installments")
     for i in installments:
         minutes = i.words / app.settings.words_per_minute
-        print(f"\n=== Installment {i.number}: {i.chapter_title} (part {i.part}/{i.parts_in_chapter}, "
-              f"{i.words} words, {minutes:.1f} min, {len(i.messages)} messages) ===")
+        print(
+            f"\n=== Installment {i.number}: {i.chapter_title} (part {i.part}/{i.parts_in_chapter}, "
+            f"{i.words} words, {minutes:.1f} min, {len(i.messages)} messages) ==="
+        )
         for n, message in enumerate(i.messages, 1):
             print(f"--- message {n} ({len(message)} characters) ---\n{message}")
     return 0
@@ -106,7 +107,9 @@ Command = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="storyteller", description="Paced serial readings of stories in Discord.")
+    parser = argparse.ArgumentParser(
+        prog="storyteller", description="Paced serial readings of stories in Discord."
+    )
     parser.set_defaults(command=cmd_run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

@@ -35,7 +35,9 @@ class Settings:
     discord_gateway_url: str | None = None
 
     @classmethod
-    def from_env(cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None
+    ) -> Settings:
         """Settings from ``.env`` (if present) overlaid by the process environment."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
@@ -54,8 +56,12 @@ class Settings:
             database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE),
             stories_dir=Path(get("STORIES_DIR") or DEFAULT_STORIES),
             log_level=level,
-            words_per_minute=_number(get("WORDS_PER_MINUTE"), "WORDS_PER_MINUTE", int, DEFAULT_WORDS_PER_MINUTE, 50, 1000),
-            installment_minutes=_number(get("INSTALLMENT_MINUTES"), "INSTALLMENT_MINUTES", float, DEFAULT_MINUTES, 0.5, 120),
+            words_per_minute=_number(
+                get("WORDS_PER_MINUTE"), "WORDS_PER_MINUTE", int, DEFAULT_WORDS_PER_MINUTE, 50, 1000
+            ),
+            installment_minutes=_number(
+                get("INSTALLMENT_MINUTES"), "INSTALLMENT_MINUTES", float, DEFAULT_MINUTES, 0.5, 120
+            ),
             dev_guild_id=_snowflake(get("DEV_GUILD_ID"), "DEV_GUILD_ID"),
             discord_api_base_url=get("DISCORD_API_BASE_URL"),
             discord_gateway_url=get("DISCORD_GATEWAY_URL"),

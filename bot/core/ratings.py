@@ -210,9 +210,7 @@ class ContentRating:
         object.__setattr__(self, "level", level)
         refusal = None
         if UNDERAGE_SEX in self.warnings:
-            refusal = (
-                "tagged Underage Sex: content that sexualises minors is never allowed on Discord"
-            )
+            refusal = "tagged Underage Sex: content that sexualises minors is never allowed on Discord"
         object.__setattr__(self, "refusal", refusal)
 
     @property

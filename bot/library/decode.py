@@ -38,13 +38,29 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return _normalise_newlines(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data, cp_isolation=_LEGACY, threshold=0.25).best()
+    best = _legacy_match(data)
     if best is None:
         raise StoryFileError(
             "cannot tell its text encoding: it is not UTF-8 and reads as no single-byte "
             "encoding; save it as UTF-8"
         )
-    return _normalise_newlines(str(best)), best.encoding
+    return _normalise_newlines(data.decode(best)), best
+
+
+def _legacy_match(data: bytes) -> str | None:
+    """The single-byte encoding that reads ``data`` best; ties go to the most common one.
+
+    Short texts often read equally well in several code pages (``ï`` in cp1252 is
+    ``ď`` in cp1250); Western cp1252 is what legacy fan fiction files mostly are.
+    """
+    matches = list(from_bytes(data, cp_isolation=_LEGACY, threshold=0.25))
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: (m.chaos, -m.coherence))
+    tied = [
+        m.encoding for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01
+    ]
+    return min(tied, key=lambda e: _LEGACY.index(e) if e in _LEGACY else len(_LEGACY))
 
 
 def _normalise_newlines(text: str) -> str:

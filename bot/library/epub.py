@@ -13,9 +13,9 @@ from bot.core.errors import StoryFileError
 from bot.core.models import Chapter, Story
 from bot.core.ratings import normalise_rating
 from bot.library.ao3_html import looks_like_ao3, parse_ao3_soup
+from bot.library.fanficfare_html import summary_text
 from bot.library.html_prose import blocks_from_html, inline_text, parse_html
 from bot.library.parsed import ParsedStory, meta_from_labels
-from bot.library.fanficfare_html import summary_text
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -85,8 +85,9 @@ def _fanficfare(book: epub.EpubBook, documents: list[BeautifulSoup]) -> ParsedSt
     description = _dc(book, "description")
     if description:
         labels["summary"] = description[0]
-    meta = meta_from_labels(labels, title=(_dc(book, "title") or [""])[0],
-                            author=", ".join(_dc(book, "creator")))
+    meta = meta_from_labels(
+        labels, title=(_dc(book, "title") or [""])[0], author=", ".join(_dc(book, "creator"))
+    )
     chapters = []
     for doc in documents[1:]:
         body = doc.select_one("body.fff_chapter")

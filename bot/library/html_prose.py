@@ -11,11 +11,42 @@ from bot.core.models import SCENE_BREAK
 from bot.core.text import escape_line_starts, is_scene_break
 
 _BLOCK = {
-    "p", "div", "blockquote", "section", "article", "li", "ul", "ol", "pre", "center",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "td", "th", "dl", "dt", "dd", "body",
+    "p",
+    "div",
+    "blockquote",
+    "section",
+    "article",
+    "li",
+    "ul",
+    "ol",
+    "pre",
+    "center",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "dl",
+    "dt",
+    "dd",
+    "body",
 }
-_INLINE_MARKS = {"em": "_", "i": "_", "cite": "_", "strong": "**", "b": "**", "s": "~~",
-                 "del": "~~", "strike": "~~", "u": "__"}
+_INLINE_MARKS = {
+    "em": "_",
+    "i": "_",
+    "cite": "_",
+    "strong": "**",
+    "b": "**",
+    "s": "~~",
+    "del": "~~",
+    "strike": "~~",
+    "u": "__",
+}
 _SKIP = {"script", "style", "head", "title", "meta", "link", "img", "svg"}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.core.errors import StoryFileError
 from bot.core.slugs import slugify
-from bot.library.loader import StoryFile, parse_story_file, story_paths
+from bot.library.loader import StoryFile, parse_story_file, scan_folder
 from bot.store.stories import StoryRepository
 
 log = logging.getLogger(__name__)
@@ -47,48 +47,73 @@ class ImportResult:
         return text + "".join(f"\n           note: {n}" for n in self.notices)
 
 
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """One result per story file, and the files in the folders that were not stories."""
+
+    results: list[ImportResult]
+    skipped: list[str]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(r.outcome is outcome for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(Outcome.FAILED) > 0
+
+    def summary(self) -> str:
+        text = ", ".join(f"{self.count(o)} {o.value}" for o in Outcome)
+        if self.skipped:
+            suffixes = sorted({Path(p).suffix or Path(p).name for p in self.skipped})
+            text += f"; skipped {len(self.skipped)} files that are not stories ({', '.join(suffixes)})"
+        return text
+
+
 Progress = Callable[[int, int, str], None]
 
 
 class Importer:
     """Reads story files and saves them through the story repository."""
 
-    def __init__(
-        self, stories: StoryRepository, stories_dir: Path, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, stories: StoryRepository, stories_dir: Path, clock: Callable[[], datetime]) -> None:
         self.stories = stories
         self.stories_dir = stories_dir
         self.clock = clock
 
     async def import_paths(
         self, paths: Iterable[Path] | None = None, *, progress: Progress | None = None
-    ) -> list[ImportResult]:
+    ) -> ImportReport:
         """Import files and folders (the stories folder when none are given)."""
-        files, results = self._expand(list(paths) if paths else [self.stories_dir])
+        files, results, skipped = self._expand(list(paths) if paths else [self.stories_dir])
         known = await self.stories.hashes()
         for done, path in enumerate(files, start=1):
             if progress:
                 progress(done, len(files), self.source_key(path))
             results.append(await self._import_one(path, known))
-        return results
+        return ImportReport(results, [self.source_key(p) for p in skipped])
 
-    def _expand(self, paths: list[Path]) -> tuple[list[Path], list[ImportResult]]:
+    def _expand(self, paths: list[Path]) -> tuple[list[Path], list[ImportResult], list[Path]]:
         files: list[Path] = []
         problems: list[ImportResult] = []
+        skipped: list[Path] = []
         for path in paths:
             if path.is_dir():
-                found, orphans = story_paths(path)
-                files += found
+                scan = scan_folder(path)
+                files += scan.stories
+                skipped += scan.skipped
                 problems += [
-                    ImportResult(self.source_key(o), Outcome.FAILED,
-                                 reason="sidecar metadata with no story file of the same name beside it")
-                    for o in orphans
+                    ImportResult(
+                        self.source_key(o),
+                        Outcome.FAILED,
+                        reason="sidecar metadata with no story file of the same name beside it",
+                    )
+                    for o in scan.orphan_sidecars
                 ]
             elif path.is_file():
                 files.append(path)
             else:
                 problems.append(ImportResult(str(path), Outcome.FAILED, reason="no such file or folder"))
-        return files, problems
+        return files, problems, skipped
 
     def source_key(self, path: Path) -> str:
         """How the library names a file: relative to the stories folder when inside it."""

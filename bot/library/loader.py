@@ -115,17 +115,26 @@ def _with_rating_notices(parsed: ParsedStory) -> ParsedStory:
     return replace(parsed, notices=tuple(notices))
 
 
-def story_paths(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Story files under ``folder`` (sorted) and sidecars that have no story beside them."""
-    stories, orphans = [], []
+@dataclass(frozen=True, slots=True)
+class FolderScan:
+    """A folder's story files, sidecars with no story beside them, and files that are neither."""
+
+    stories: list[Path]
+    orphan_sidecars: list[Path]
+    skipped: list[Path]
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    stories, orphans, skipped = [], [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
-        if path.suffix.lower() in SIDECAR_SUFFIXES:
-            if not any(path.with_suffix(s).is_file() for s in STORY_SUFFIXES | {s.upper() for s in STORY_SUFFIXES}):
+        suffix = path.suffix.lower()
+        if suffix in SIDECAR_SUFFIXES:
+            if not any(path.with_suffix(s).is_file() for s in STORY_SUFFIXES):
                 orphans.append(path)
-            continue
-        if path.name.lower() in {"readme", "readme.md", "readme.txt", "license", "license.txt"}:
-            continue
-        stories.append(path)
-    return stories, orphans
+        elif suffix in STORY_SUFFIXES and path.stem.lower() not in {"readme", "license"}:
+            stories.append(path)
+        else:
+            skipped.append(path)
+    return FolderScan(stories, orphans, skipped)

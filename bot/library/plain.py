@@ -16,10 +16,34 @@ from bot.core.text import prose_blocks
 from bot.library.parsed import FIELD_FOR_LABEL, ParsedStory, meta_from_labels
 
 _EXTRA_LABELS = {
-    "disclaimer", "feedback", "spoilers", "notes", "author's notes", "author's note", "a/n",
-    "beta", "beta reader", "archive", "archiving", "email", "website", "dedication", "series",
-    "sequel to", "prequel to", "timeline", "setting", "length", "word count", "words",
-    "chapters", "date", "written", "note", "thanks", "inspiration",
+    "disclaimer",
+    "feedback",
+    "spoilers",
+    "notes",
+    "author's notes",
+    "author's note",
+    "a/n",
+    "beta",
+    "beta reader",
+    "archive",
+    "archiving",
+    "email",
+    "website",
+    "dedication",
+    "series",
+    "sequel to",
+    "prequel to",
+    "timeline",
+    "setting",
+    "length",
+    "word count",
+    "words",
+    "chapters",
+    "date",
+    "written",
+    "note",
+    "thanks",
+    "inspiration",
 }
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z0-9 /'’&+-]{0,39}):(?: (.*)|$)")
 _CHAPTER_HEADING = re.compile(

@@ -40,8 +40,10 @@ def parse_sidecar(text: str) -> dict[str, Any]:
         elif isinstance(value, dict):
             problems.append(f"{key!r} must be text or a list, not a mapping")
     if "slug" in data and slugify(as_text(data["slug"])) != as_text(data["slug"]):
-        problems.append(f"slug {as_text(data['slug'])!r} must be lower-case words and hyphens, "
-                        f"e.g. {slugify(as_text(data['slug']))!r}")
+        problems.append(
+            f"slug {as_text(data['slug'])!r} must be lower-case words and hyphens, "
+            f"e.g. {slugify(as_text(data['slug']))!r}"
+        )
     if problems:
         raise StoryFileError("sidecar: " + "; ".join(problems))
     return data

@@ -39,8 +39,12 @@ class Database:
         # isolation_level=None: the sqlite3 module opens no implicit transactions.
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode = WAL", "foreign_keys = ON", "busy_timeout = 5000",
-                       "synchronous = NORMAL"):
+        for pragma in (
+            "journal_mode = WAL",
+            "foreign_keys = ON",
+            "busy_timeout = 5000",
+            "synchronous = NORMAL",
+        ):
             await connection.execute(f"PRAGMA {pragma}")
         db = cls(connection, path)
         try:

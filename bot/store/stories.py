@@ -125,7 +125,9 @@ class StoryRepository:
         return None if row is None else _record(row)
 
     async def all(self) -> list[StoryRecord]:
-        rows = await self.db.fetchall(f"SELECT {_RECORD_COLUMNS} FROM stories ORDER BY title COLLATE NOCASE, id")
+        rows = await self.db.fetchall(
+            f"SELECT {_RECORD_COLUMNS} FROM stories ORDER BY title COLLATE NOCASE, id"
+        )
         return [_record(r) for r in rows]
 
     async def titles(self) -> dict[str, str]:

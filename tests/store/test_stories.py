@@ -1,0 +1,85 @@
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.core.models import Chapter, Story, StoryMeta
+from bot.core.ratings import Rating
+from bot.store.stories import StoryRepository, fts_prefix_query
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def story(title="Fight For Me", **meta):
+    return Story(
+        StoryMeta(title=title, author="Singing Violin", fandom="Buffy", rating_raw="K", **meta),
+        (Chapter("One", ("First words here.", "⁂", "Second.")),),
+    )
+
+
+async def save(repo, s, path="a.txt", digest="h1", slug=None):
+    return await repo.save(
+        s, source_path=path, source_format="plain", content_hash=digest, slug=slug or "fight-for-me", now=NOW
+    )
+
+
+async def test_save_and_read_back(db):
+    repo = StoryRepository(db)
+    record, created = await save(repo, story(tags=("angst",), warnings=("Major Character Death",)))
+    assert created
+    assert record.slug == "fight-for-me"
+    assert record.rating.level is Rating.G
+    assert record.meta.tags == ("angst",)
+    assert record.words == 4
+    assert await repo.chapters(record.id) == (Chapter("One", ("First words here.", "⁂", "Second.")),)
+    assert (await repo.by_slug("Fight-For-Me ")).id == record.id
+
+
+async def test_changed_file_keeps_id_and_slug(db):
+    repo = StoryRepository(db)
+    first, _ = await save(repo, story())
+    second, created = await save(
+        repo, story(title="Fight For Me (revised)"), digest="h2", slug="fight-for-me-revised"
+    )
+    assert not created
+    assert (second.id, second.slug) == (first.id, first.slug)
+    assert second.title == "Fight For Me (revised)"
+    assert await repo.count() == 1
+    assert [s for s, _ in await repo.title_matches("revised")] == ["fight-for-me"]
+
+
+async def test_slugs_are_unique_across_files(db):
+    repo = StoryRepository(db)
+    a, _ = await save(repo, story(), path="a.txt")
+    b, _ = await save(repo, story(), path="b.txt")
+    assert (a.slug, b.slug) == ("fight-for-me", "fight-for-me-2")
+
+
+async def test_sidecar_slug_wins(db):
+    repo = StoryRepository(db)
+    record, _ = await save(repo, replace(story(), meta=replace(story().meta, slug="fight")))
+    assert record.slug == "fight"
+
+
+async def test_search_matches_prefixes_in_every_field(db):
+    repo = StoryRepository(db)
+    await save(repo, story(), path="a.txt")
+    await save(
+        repo,
+        Story(
+            StoryMeta(title="Night Shift", author="Ann", fandom="Angel", summary="A vampire with a soul."),
+            (Chapter("1", ("Text.",)),),
+        ),
+        path="b.txt",
+        slug="night-shift",
+    )
+    assert [r.slug for r in await repo.search("fig")] == ["fight-for-me"]
+    assert [r.slug for r in await repo.search("angel")] == ["night-shift"]
+    assert [r.slug for r in await repo.search("vamp sou")] == ["night-shift"]
+    assert [r.slug for r in await repo.search("singing vio")] == ["fight-for-me"]
+    assert await repo.search("!!!") == []
+    assert [s for s, _ in await repo.title_matches("nig")] == ["night-shift"]
+    assert await repo.title_matches("angel") == []  # title search looks at titles only
+
+
+def test_fts_query_quotes_user_text():
+    assert fts_prefix_query('fight "OR" me*') == '"fight"* "or"* "me"*'
+    assert fts_prefix_query("  ") is None

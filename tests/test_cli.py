@@ -1,0 +1,102 @@
+"""The operator commands, run as the real process against a real database file."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bot.core.text import plain_words
+from tests.conftest import FIXTURES, ROOT, SHIPPED_STORY
+
+
+def run(cwd, *args, env=None):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    environment.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "stories").mkdir()
+    shutil.copy(SHIPPED_STORY, tmp_path / "stories" / "fight-for-me.txt")
+    return tmp_path
+
+
+def test_import_then_stories_json(workdir):
+    imported = run(workdir, "import")
+    assert imported.returncode == 0, imported.stderr
+    assert "imported   fight-for-me" in imported.stdout
+    listed = run(workdir, "stories", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [story] = json.loads(listed.stdout)
+    assert story["slug"] == "fight-for-me"
+    assert story["title"] == "Fight For Me"
+    assert story["author"] == "Singing Violin"
+    assert story["fandom"] == "Buffy: The Vampire Slayer"
+    assert (story["rating"], story["rating_raw"]) == ("G", "K")
+    assert story["summary"] == "One last reunion. A request, denied. Another granted. Love. Peace."
+    assert story["words"] == 1243
+    assert story["chapters"] == 1 and story["servable"] is True and story["warnings"] == []
+    assert (workdir / "data" / "storyteller.db").is_file()
+    again = run(workdir, "import")
+    assert "unchanged  fight-for-me" in again.stdout
+
+
+def test_preview_json_holds_every_word_in_order(workdir):
+    run(workdir, "import")
+    result = run(workdir, "preview", "fight-for-me", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    messages = [m for i in data["installments"] for m in i["messages"]]
+    assert messages and all(len(m) <= 2000 for m in messages)
+    assert {"number", "chapter", "messages"} <= set(data["installments"][0])
+    body = SHIPPED_STORY.read_text(encoding="utf-8").split("\n\n", 1)[1]
+    assert [w for m in messages for w in plain_words(m)] == plain_words(body)
+    shorter = json.loads(run(workdir, "preview", "fight-for-me", "--minutes", "1", "--json").stdout)
+    assert len(shorter["installments"]) == 5
+
+
+def test_preview_of_a_missing_story_suggests(workdir):
+    run(workdir, "import")
+    result = run(workdir, "preview", "fight-for-mee")
+    assert result.returncode == 1
+    assert "Did you mean `fight-for-me`" in result.stderr
+
+
+def test_mixed_folder_exit_code_and_untouched_database(workdir):
+    stories = workdir / "stories"
+    run(workdir, "import")
+    shutil.copy(FIXTURES / "fanficfare" / "long-way-home.txt", stories / "long-way-home.txt")
+    (stories / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (stories / "empty.txt").write_bytes(b"")
+    (stories / "truncated.epub").write_bytes(
+        (FIXTURES / "fanficfare" / "long-way-home.epub").read_bytes()[:2000]
+    )
+    (stories / "bad.md").write_text("---\ntitle: [x\n---\n\nText\n")
+    # The shipped story breaks after a good import: its good version must survive.
+    (stories / "fight-for-me.txt").write_bytes(b"Title: Fight For Me\n")
+    result = run(workdir, "import")
+    assert result.returncode == 1
+    for name in ("binary.txt", "empty.txt", "truncated.epub", "bad.md", "fight-for-me.txt"):
+        assert f"failed     {name}:" in result.stdout
+    assert "imported   the-long-way-home" in result.stdout
+    stories_json = {s["slug"]: s for s in json.loads(run(workdir, "stories", "--json").stdout)}
+    assert set(stories_json) == {"fight-for-me", "the-long-way-home"}
+    assert stories_json["fight-for-me"]["words"] == 1243
+
+
+def test_bad_setting_is_named(workdir):
+    result = run(workdir, "stories", env={"WORDS_PER_MINUTE": "fast"})
+    assert result.returncode == 2
+    assert "WORDS_PER_MINUTE must be a number" in result.stderr
