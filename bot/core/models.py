@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.core.ratings import ContentRating
@@ -10,9 +11,12 @@ SCENE_BREAK = "⁂"
 """The block that stands for a scene break; a neutral glyph Discord renders as itself."""
 
 
+_TOKEN_WITHOUT_WORD = re.compile(r"\s(?:[^\w\s]|_)+(?=\s|\Z)")
+
+
 def count_words(text: str) -> int:
     """Words as readers count them: whitespace-separated tokens that hold a letter or digit."""
-    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+    return len(text.split()) - len(_TOKEN_WITHOUT_WORD.findall(" " + text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +25,11 @@ class Chapter:
 
     title: str
     blocks: tuple[str, ...]
+    words: int = field(init=False, compare=False)
 
-    @property
-    def words(self) -> int:
-        return sum(count_words(b) for b in self.blocks if b != SCENE_BREAK)
+    def __post_init__(self) -> None:
+        # Counted once: chapters are built in a worker thread and read many times after.
+        object.__setattr__(self, "words", sum(count_words(b) for b in self.blocks if b != SCENE_BREAK))
 
     @property
     def text(self) -> str:

@@ -13,6 +13,8 @@ _HARD_BREAK = "  "  # Markdown's two trailing spaces: an intended line break
 
 def is_scene_break(paragraph: str) -> bool:
     """A paragraph that only marks a scene change: ``* * *``, ``---``, ``~~~``, ``oOo``."""
+    if len(paragraph) > 120:
+        return False
     squashed = "".join(paragraph.split())
     if not squashed or len(squashed) > 40:
         return False
@@ -47,6 +49,8 @@ def reflow(text: str) -> list[str]:
 
 
 def _join_lines(lines: list[str]) -> str:
+    if not any(line.endswith(_HARD_BREAK) for line in lines[:-1]):
+        return " ".join(" ".join(lines).split())
     out = ""
     for i, line in enumerate(lines):
         hard = line.endswith(_HARD_BREAK)
@@ -64,6 +68,7 @@ _LIST_MARKER = re.compile(r"^([ \t]*)([*+-])(?=\s)")
 _ORDERED_MARKER = re.compile(r"^([ \t]*)(\d{1,9})([.)])(?=\s)")
 _HEADING = re.compile(r"^([ \t]*)(#{1,3}|-#)(?=\s)")
 _QUOTE = re.compile(r"^([ \t]*)(>)")
+_MAY_NEED_ESCAPE = re.compile(r"^[ \t]*[*+\-#>0-9]", re.M)
 
 
 def escape_line_starts(paragraph: str) -> str:
@@ -72,6 +77,8 @@ def escape_line_starts(paragraph: str) -> str:
     ``* text`` would become a bullet and ``# text`` a heading; ``**bold**`` and
     ``_italic_`` at the start of a line are emphasis and stay as written.
     """
+    if not _MAY_NEED_ESCAPE.search(paragraph):
+        return paragraph
     lines = paragraph.split("\n")
     for i, line in enumerate(lines):
         line = _HEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", line)

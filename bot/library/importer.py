@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 from bot.core.errors import StoryFileError
 from bot.core.slugs import slugify
 from bot.library.loader import StoryFile, parse_story_file, scan_folder
+from bot.library.parsed import ParsedStory
 from bot.store.stories import StoryRepository
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,33 @@ class Importer:
     async def import_paths(
         self, paths: Iterable[Path] | None = None, *, progress: Progress | None = None
     ) -> ImportReport:
-        """Import files and folders (the stories folder when none are given)."""
+        """Import files and folders (the stories folder when none are given).
+
+        Files are read and parsed in a worker thread, one file ahead of the one
+        being saved, so parsing overlaps SQLite's work.
+        """
         files, results, skipped = self._expand(list(paths) if paths else [self.stories_dir])
-        known = await self.stories.hashes()
-        for done, path in enumerate(files, start=1):
-            if progress:
-                progress(done, len(files), self.source_key(path))
-            results.append(await self._import_one(path, known))
+        known = await self.stories.known_files()
+        queue = iter(files)
+        ahead: deque[asyncio.Task[_Read]] = deque()
+
+        def read_next() -> None:
+            path = next(queue, None)
+            if path is not None:
+                ahead.append(asyncio.create_task(asyncio.to_thread(self._read, path, known)))
+
+        read_next()
+        read_next()
+        try:
+            for done in range(1, len(files) + 1):
+                read = await ahead.popleft()
+                read_next()
+                if progress:
+                    progress(done, len(files), read.key)
+                results.append(await self._store(read))
+        finally:
+            for task in ahead:
+                task.cancel()
         return ImportReport(results, [self.source_key(p) for p in skipped])
 
     def _expand(self, paths: list[Path]) -> tuple[list[Path], list[ImportResult], list[Path]]:
@@ -123,33 +145,52 @@ class Importer:
         except ValueError:
             return resolved.as_posix()
 
-    async def _import_one(self, path: Path, known: dict[str, str]) -> ImportResult:
+    def _read(self, path: Path, known: dict[str, tuple[str, str]]) -> _Read:
+        """Read, hash and parse one file (in a worker thread); never raises."""
         key = self.source_key(path)
         try:
             file = StoryFile.read(path)
         except OSError as exc:
-            return ImportResult(key, Outcome.FAILED, reason=f"cannot read the file: {exc.strerror}")
+            reason = f"cannot read the file: {exc.strerror}"
+            return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
         digest = content_hash(file)
-        if known.get(key) == digest:
-            slug = await self.stories.slug_for_path(key)
-            return ImportResult(key, Outcome.UNCHANGED, slug=slug)
+        previous = known.get(key)
+        if previous is not None and previous[0] == digest:
+            return _Read(key, ImportResult(key, Outcome.UNCHANGED, slug=previous[1]))
         try:
-            parsed = await asyncio.to_thread(parse_story_file, file)
+            return _Read(key, digest=digest, parsed=parse_story_file(file))
         except StoryFileError as exc:
-            return ImportResult(key, Outcome.FAILED, reason=str(exc))
+            return _Read(key, ImportResult(key, Outcome.FAILED, reason=str(exc)))
         except Exception as exc:  # a parser bug must not stop the other files
             log.exception("Unexpected error reading %s", key)
-            return ImportResult(key, Outcome.FAILED, reason=f"unexpected error: {type(exc).__name__}: {exc}")
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+            return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
+
+    async def _store(self, read: _Read) -> ImportResult:
+        if read.result is not None:
+            return read.result
+        assert read.parsed is not None
+        parsed = read.parsed
         record, created = await self.stories.save(
             parsed.story,
-            source_path=key,
+            source_path=read.key,
             source_format=parsed.format,
-            content_hash=digest,
+            content_hash=read.digest,
             slug=slugify(parsed.story.meta.title),
             now=self.clock(),
         )
         outcome = Outcome.IMPORTED if created else Outcome.UPDATED
-        return ImportResult(key, outcome, slug=record.slug, notices=parsed.notices)
+        return ImportResult(read.key, outcome, slug=record.slug, notices=parsed.notices)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A file read ahead: either its final result, or its parsed story to save."""
+
+    key: str
+    result: ImportResult | None = None
+    digest: str = ""
+    parsed: ParsedStory | None = None
 
 
 def content_hash(file: StoryFile) -> str:

@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.core.models import Chapter, Story, StoryMeta, StoryRecord
 from bot.core.ratings import ContentRating
-from bot.core.slugs import unique_slug
+from bot.core.slugs import search_key, slugify, unique_slug
 from bot.store.database import Database
 
 _COLUMNS = ("id", "slug", "meta", "words", "chapter_count", "source_path", "content_hash")
@@ -25,14 +25,10 @@ class StoryRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def slug_for_path(self, source_path: str) -> str | None:
-        row = await self.db.fetchone("SELECT slug FROM stories WHERE source_path = ?", (source_path,))
-        return None if row is None else str(row["slug"])
-
-    async def hashes(self) -> dict[str, str]:
-        """Every story's content hash by source path, for skipping unchanged files in one query."""
-        rows = await self.db.fetchall("SELECT source_path, content_hash FROM stories")
-        return {str(r["source_path"]): str(r["content_hash"]) for r in rows}
+    async def known_files(self) -> dict[str, tuple[str, str]]:
+        """(content hash, slug) by source path, so unchanged files are skipped without a query each."""
+        rows = await self.db.fetchall("SELECT source_path, content_hash, slug FROM stories")
+        return {str(r["source_path"]): (str(r["content_hash"]), str(r["slug"])) for r in rows}
 
     async def save(
         self,
@@ -54,32 +50,10 @@ class StoryRepository:
             wanted = story.meta.slug or (existing["slug"] if existing else slug)
             if existing is None or wanted != existing["slug"]:
                 wanted = await _free_slug(conn, wanted, None if existing is None else existing["id"])
-            rating = story.meta.rating
-            values = {
-                "slug": wanted,
-                "title": story.meta.title,
-                "author": story.meta.author,
-                "fandom": story.meta.fandom,
-                "rating": rating.level.value,
-                "rating_raw": rating.raw,
-                "summary": story.meta.summary,
-                "status": story.meta.status,
-                "servable": int(rating.servable),
-                "words": story.words,
-                "chapter_count": len(story.chapters),
-                "meta": json.dumps(asdict(story.meta), ensure_ascii=False),
-                "source_path": source_path,
-                "source_format": source_format,
-                "content_hash": content_hash,
-                "updated_at": now.isoformat(),
-            }
+            values = _story_values(story, wanted, source_path, source_format, content_hash, now)
             if existing is None:
                 values["imported_at"] = now.isoformat()
-                columns = ", ".join(values)
-                marks = ", ".join("?" for _ in values)
-                cursor = await conn.execute(
-                    f"INSERT INTO stories ({columns}) VALUES ({marks})", tuple(values.values())
-                )
+                cursor = await conn.execute(_insert_sql("stories", values), tuple(values.values()))
                 story_id = int(cursor.lastrowid or 0)
             else:
                 story_id = int(existing["id"])
@@ -90,29 +64,32 @@ class StoryRepository:
                 for table in ("chapters", "story_tags"):
                     await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
                 await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-            await conn.executemany(
-                "INSERT INTO chapters (story_id, number, title, body, words) VALUES (?, ?, ?, ?, ?)",
-                [(story_id, n, c.title, c.text, c.words) for n, c in enumerate(story.chapters, 1)],
-            )
-            tags = _tag_rows(story_id, story.meta, rating)
-            await conn.executemany(
-                "INSERT OR IGNORE INTO story_tags (story_id, kind, tag) VALUES (?, ?, ?)", tags
-            )
-            await conn.execute(
-                "INSERT INTO story_search (rowid, title, author, fandom, tags, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    story_id,
-                    story.meta.title,
-                    story.meta.author,
-                    story.meta.fandom,
-                    " ".join(tag for _, _, tag in tags),
-                    story.meta.summary,
-                ),
-            )
+            await _insert_children(conn, [(story_id, story)])
         record = await self.by_id(story_id)
         assert record is not None
         return record, existing is None
+
+    async def add_many(self, stories: list[tuple[Story, str]], *, source_format: str, now: datetime) -> None:
+        """Add new stories, given with their source paths, in one transaction.
+
+        For building large libraries at once (benchmarks, first imports of big
+        collections): slugs are made unique, nothing existing is updated.
+        """
+        async with self.db.transaction() as conn:
+            top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
+            taken = {str(r[0]) for r in await conn.execute_fetchall("SELECT slug FROM stories")}
+            rows, children = [], []
+            for offset, (story, source_path) in enumerate(stories, start=1):
+                story_id = int(top[0] if top else 0) + offset
+                slug = unique_slug(story.meta.slug or slugify(story.meta.title), taken)
+                taken.add(slug)
+                values = _story_values(story, slug, source_path, source_format, "", now)
+                values.update(id=story_id, imported_at=now.isoformat())
+                rows.append(values)
+                children.append((story_id, story))
+            if rows:
+                await conn.executemany(_insert_sql("stories", rows[0]), [tuple(v.values()) for v in rows])
+                await _insert_children(conn, children)
 
     async def by_id(self, story_id: int) -> StoryRecord | None:
         row = await self.db.fetchone(f"SELECT {_RECORD_COLUMNS} FROM stories WHERE id = ?", (story_id,))
@@ -160,16 +137,32 @@ class StoryRepository:
         return [_record(r) for r in rows]
 
     async def title_matches(self, query: str, *, limit: int = 25) -> list[tuple[str, str]]:
-        """(slug, title) of stories whose title words start with the typed words: autocomplete."""
-        match = fts_prefix_query(query, column="title")
-        if match is None:
+        """(slug, title) for as-you-type lookups: titles starting with the text, then word matches.
+
+        Both halves stop at ``limit`` rows without ranking every match, so a two-letter
+        prefix costs the same in a library of a hundred stories or a hundred thousand.
+        """
+        key = search_key(query)
+        if not key:
             return []
-        rows = await self.db.fetchall(
-            "SELECT s.slug, s.title FROM story_search JOIN stories s ON s.id = story_search.rowid "
-            "WHERE story_search MATCH ? ORDER BY rank LIMIT ?",
-            (match, limit),
+        starts = await self.db.fetchall(
+            "SELECT slug, title FROM stories WHERE title_key >= ? AND title_key < ? "
+            "ORDER BY title_key LIMIT ?",
+            (key, key + "\U0010ffff", limit),
         )
-        return [(str(r["slug"]), str(r["title"])) for r in rows]
+        found = {str(r["slug"]): str(r["title"]) for r in starts}
+        match = fts_prefix_query(query, column="title")
+        if len(found) < limit and match is not None:
+            words = await self.db.fetchall(
+                "SELECT s.slug, s.title FROM story_search JOIN stories s ON s.id = story_search.rowid "
+                "WHERE story_search MATCH ? LIMIT ?",
+                (match, limit + len(found)),
+            )
+            for row in words:
+                if len(found) >= limit:
+                    break
+                found.setdefault(str(row["slug"]), str(row["title"]))
+        return list(found.items())
 
 
 def fts_prefix_query(text: str, *, column: str | None = None) -> str | None:
@@ -193,6 +186,63 @@ async def _free_slug(conn: aiosqlite.Connection, base: str, own_id: int | None) 
     ) as cursor:
         taken = {str(r[0]) for r in await cursor.fetchall()}
     return unique_slug(base, taken)
+
+
+def _story_values(
+    story: Story, slug: str, source_path: str, source_format: str, content_hash: str, now: datetime
+) -> dict[str, object]:
+    rating = story.meta.rating
+    return {
+        "slug": slug,
+        "title": story.meta.title,
+        "title_key": search_key(story.meta.title),
+        "author": story.meta.author,
+        "fandom": story.meta.fandom,
+        "rating": rating.level.value,
+        "rating_raw": rating.raw,
+        "summary": story.meta.summary,
+        "status": story.meta.status,
+        "servable": int(rating.servable),
+        "words": story.words,
+        "chapter_count": len(story.chapters),
+        "meta": json.dumps(asdict(story.meta), ensure_ascii=False),
+        "source_path": source_path,
+        "source_format": source_format,
+        "content_hash": content_hash,
+        "updated_at": now.isoformat(),
+    }
+
+
+def _insert_sql(table: str, values: dict[str, object]) -> str:
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})"
+
+
+async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, Story]]) -> None:
+    """Chapters, tags and the search row of stories whose ``stories`` row exists."""
+    chapters, tags, search = [], [], []
+    for story_id, story in stories:
+        chapters += [(story_id, n, c.title, c.text, c.words) for n, c in enumerate(story.chapters, 1)]
+        story_tags = _tag_rows(story_id, story.meta, story.meta.rating)
+        tags += story_tags
+        meta = story.meta
+        search.append(
+            (
+                story_id,
+                meta.title,
+                meta.author,
+                meta.fandom,
+                " ".join(t for _, _, t in story_tags),
+                meta.summary,
+            )
+        )
+    await conn.executemany(
+        "INSERT INTO chapters (story_id, number, title, body, words) VALUES (?, ?, ?, ?, ?)", chapters
+    )
+    await conn.executemany("INSERT OR IGNORE INTO story_tags (story_id, kind, tag) VALUES (?, ?, ?)", tags)
+    await conn.executemany(
+        "INSERT INTO story_search (rowid, title, author, fandom, tags, summary) VALUES (?, ?, ?, ?, ?, ?)",
+        search,
+    )
 
 
 def _tag_rows(story_id: int, meta: StoryMeta, rating: ContentRating) -> list[tuple[int, str, str]]:

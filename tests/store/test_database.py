@@ -24,9 +24,9 @@ async def test_a_failed_transaction_leaves_nothing(db):
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO stories (slug, title, rating, servable, words, chapter_count, meta, "
+                "INSERT INTO stories (slug, title, title_key, rating, servable, words, chapter_count, meta, "
                 "source_path, source_format, content_hash, imported_at, updated_at) "
-                "VALUES ('x', 'X', 'G', 1, 1, 1, '{}', 'x.txt', 'plain', 'h', 'now', 'now')"
+                "VALUES ('x', 'X', 'x', 'G', 1, 1, 1, '{}', 'x.txt', 'plain', 'h', 'now', 'now')"
             )
             raise RuntimeError("boom")
     assert (await db.fetchone("SELECT count(*) FROM stories"))[0] == 0

@@ -83,3 +83,23 @@ async def test_search_matches_prefixes_in_every_field(db):
 def test_fts_query_quotes_user_text():
     assert fts_prefix_query('fight "OR" me*') == '"fight"* "or"* "me"*'
     assert fts_prefix_query("  ") is None
+
+
+async def test_add_many_builds_a_searchable_library(db):
+    repo = StoryRepository(db)
+    await save(repo, story(), path="first.txt")
+    await repo.add_many([(story(), f"{n}.txt") for n in range(3)], source_format="bench", now=NOW)
+    slugs = sorted(r.slug for r in await repo.all())
+    assert slugs == ["fight-for-me", "fight-for-me-2", "fight-for-me-3", "fight-for-me-4"]
+    assert len(await repo.search("fight")) == 4
+    record = await repo.by_slug("fight-for-me-4")
+    assert len(await repo.chapters(record.id)) == 1
+
+
+async def test_title_matches_put_title_starts_first(db):
+    repo = StoryRepository(db)
+    for n, name in enumerate(["The Night Shift", "Nightfall", "Café Nights"]):
+        await save(repo, story(title=name), path=f"{n}.txt", slug=f"s{n}")
+    assert [t for _, t in await repo.title_matches("night")] == ["Nightfall", "The Night Shift", "Café Nights"]
+    assert [t for _, t in await repo.title_matches("cafe")] == ["Café Nights"]
+    assert await repo.title_matches("  ") == []

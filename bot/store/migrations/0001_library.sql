@@ -3,6 +3,7 @@ CREATE TABLE stories (
     id             INTEGER PRIMARY KEY,
     slug           TEXT    NOT NULL UNIQUE,
     title          TEXT    NOT NULL,
+    title_key      TEXT    NOT NULL,             -- folded title, for as-you-type prefix lookups
     author         TEXT    NOT NULL DEFAULT '',
     fandom         TEXT    NOT NULL DEFAULT '',
     rating         TEXT    NOT NULL,             -- normalised level after warnings: G PG T M E U
@@ -19,6 +20,8 @@ CREATE TABLE stories (
     imported_at    TEXT    NOT NULL,
     updated_at     TEXT    NOT NULL
 );
+
+CREATE INDEX stories_by_title_key ON stories(title_key);
 
 CREATE TABLE chapters (
     story_id  INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
