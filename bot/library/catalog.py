@@ -21,6 +21,7 @@ class Catalog:
         self.stories = stories
         self.words_per_minute = words_per_minute
         self.installment_minutes = installment_minutes
+        self._title_cache: tuple[tuple[int, str], dict[str, str]] | None = None
 
     async def find(self, query: str) -> StoryRecord:
         """The story named by ``query``: a slug, a title, or the one clear search hit."""
@@ -38,13 +39,34 @@ class Catalog:
 
     async def suggest(self, query: str, limit: int = 3) -> list[str]:
         """Slugs of the stories whose titles are closest to ``query`` (typos included)."""
-        titles = await self.stories.titles()
+        titles = await self._titles()
         if not query.strip() or not titles:
             return []
         found = process.extract(
             query, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=60
         )
         return [slug for _title, _score, slug in found]
+
+    async def _titles(self) -> dict[str, str]:
+        """Every title by slug, cached until the library changes."""
+        version = await self.stories.library_version()
+        if self._title_cache is None or self._title_cache[0] != version:
+            self._title_cache = (version, await self.stories.titles())
+        return self._title_cache[1]
+
+    async def complete(self, typed: str, *, limit: int = 25) -> list[tuple[str, str]]:
+        """(slug, title) suggestions as a reader types: title starts, then any field, then typos."""
+        if not typed.strip():
+            return await self.stories.first_titles(limit=limit)
+        found = dict(await self.stories.title_matches(typed, limit=limit))
+        if len(found) < limit:
+            for record in await self.stories.search(typed, limit=limit):
+                found.setdefault(record.slug, record.title)
+        if len(found) < 5:
+            titles = await self._titles()
+            for slug in await self.suggest(typed, limit=5):
+                found.setdefault(slug, titles[slug])
+        return list(found.items())[:limit]
 
     async def installments(self, record: StoryRecord, minutes: float | None = None) -> list[Installment]:
         chapters = await self.stories.chapters(record.id)

@@ -107,6 +107,46 @@ class StoryRepository:
         )
         return [_record(r) for r in rows]
 
+    async def browse(
+        self, *, search: str = "", fandom: str = "", rating: str = "", offset: int = 0, limit: int = 10
+    ) -> tuple[list[StoryRecord], int]:
+        """A page of the library, filtered, and how many stories match in all."""
+        where, params = [], []
+        match = fts_prefix_query(search)
+        if match is not None:
+            where.append("s.id IN (SELECT rowid FROM story_search WHERE story_search MATCH ?)")
+            params.append(match)
+        if fandom.strip():
+            where.append("s.fandom LIKE ? ESCAPE '\\'")
+            params.append("%" + fandom.strip().replace("%", "\\%").replace("_", "\\_") + "%")
+        if rating:
+            where.append("s.rating = ?")
+            params.append(rating)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        total_row = await self.db.fetchone(f"SELECT count(*) FROM stories s {clause}", params)
+        rows = await self.db.fetchall(
+            f"SELECT {_JOINED_COLUMNS} FROM stories s {clause} ORDER BY s.title_key, s.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_record(r) for r in rows], int(total_row[0]) if total_row else 0
+
+    async def fandoms(self, prefix: str = "", *, limit: int = 25) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT fandom FROM stories WHERE fandom != '' AND fandom LIKE ? "
+            "GROUP BY fandom ORDER BY count(*) DESC, fandom LIMIT ?",
+            (f"%{prefix.strip()}%", limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def library_version(self) -> tuple[int, str]:
+        """Changes whenever a story is added, changed or removed: for caches over the library."""
+        row = await self.db.fetchone("SELECT count(*), coalesce(max(updated_at), '') FROM stories")
+        return (int(row[0]), str(row[1])) if row else (0, "")
+
+    async def first_titles(self, *, limit: int = 25) -> list[tuple[str, str]]:
+        rows = await self.db.fetchall("SELECT slug, title FROM stories ORDER BY title_key LIMIT ?", (limit,))
+        return [(str(r["slug"]), str(r["title"])) for r in rows]
+
     async def titles(self) -> dict[str, str]:
         """Every title by slug, for fuzzy matching of near misses."""
         rows = await self.db.fetchall("SELECT slug, title FROM stories")

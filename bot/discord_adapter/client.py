@@ -1,0 +1,97 @@
+"""The bot: built with everything it needs, extensions loaded and commands synced in setup_hook."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.discord_adapter.publisher import DiscordPublisher
+from bot.discord_adapter.tree import StoryTree
+from bot.reading.ports import Clock
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.discord_adapter.cogs.reading",
+    "bot.discord_adapter.cogs.library",
+    "bot.discord_adapter.cogs.admin",
+)
+SYNC_HASH_KEY = "command_tree_hash"
+
+
+class StoryBot(commands.Bot):
+    """Storyteller on Discord. Resources come in through the constructor, never as globals."""
+
+    def __init__(self, *, services: Services, clock: Clock) -> None:
+        intents = discord.Intents.default()  # no privileged intents, no message content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=StoryTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.services = services
+        self.settings = services.settings
+        self.clock = clock
+        self.publisher = DiscordPublisher(self)
+        self.live = services.live(self.publisher, clock)
+        self._resume_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        from bot.discord_adapter.components import DYNAMIC_ITEMS
+
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.sync_commands_if_changed()
+        # Never wait for ready here (it would deadlock); the task waits on its own.
+        self._resume_task = asyncio.create_task(self._resume_readings(), name="resume-readings")
+
+    def command_tree_hash(self) -> str:
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands(self, guild_id: int | None = None) -> int:
+        """Sync to one guild (instant) or globally; returns how many commands Discord holds."""
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        return len(synced)
+
+    async def sync_commands_if_changed(self) -> None:
+        """Sync only when the command tree changed since the last sync: Discord limits creates per day."""
+        current = self.command_tree_hash()
+        key = SYNC_HASH_KEY + (f":{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "")
+        if await self.services.bot_state.get(key) == current:
+            log.info("Commands unchanged since the last sync; not syncing")
+            return
+        count = await self.sync_commands(self.settings.dev_guild_id)
+        await self.services.bot_state.set(key, current)
+        where = f"guild {self.settings.dev_guild_id}" if self.settings.dev_guild_id else "all guilds"
+        log.info("Synced %d commands to %s", count, where)
+
+    async def _resume_readings(self) -> None:
+        await self.wait_until_ready()
+        resumed = await self.live.resume_all()
+        if resumed:
+            log.info("Resumed %d live readings", resumed)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("Logged in as %s (id %s) in %d guilds", self.user, self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+        await self.live.close()  # readings stop at a message boundary and resume next start
+        await super().close()

@@ -1,0 +1,62 @@
+"""What the reading engine needs from the outside world, as protocols and plain data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Time for the engine: production uses the wall clock, tests and the console their own."""
+
+    now: Callable[[], datetime]
+    sleep: Callable[[float], Awaitable[None]]
+
+    @classmethod
+    def system(cls, now: Callable[[], datetime] | None = None) -> Clock:
+        return cls(now=now or (lambda: datetime.now(UTC)), sleep=asyncio.sleep)
+
+    @classmethod
+    def scaled(cls, speed: float) -> Clock:
+        """Waits ``speed`` times shorter than asked: the console's ``--speed``."""
+
+        async def sleep(seconds: float) -> None:
+            await asyncio.sleep(seconds / speed)
+
+        return cls(now=lambda: datetime.now(UTC), sleep=sleep)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """What the gate needs to know about a channel, read fresh before each post."""
+
+    channel_id: int
+    guild_id: int | None
+    age_restricted: bool
+
+
+class DeliveryError(Exception):
+    """A post that could not be delivered. Permanent ones pause the reading with the reason."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Publisher(Protocol):
+    """Where readings go: Discord in production, the terminal in the console, a fake in tests."""
+
+    async def channel_info(self, channel_id: int) -> ChannelInfo:
+        """The channel as it is now; raises a permanent :class:`DeliveryError` if it is gone."""
+        ...
+
+    async def send(self, channel_id: int, text: str) -> int:
+        """Post ``text`` (mentions disabled); returns the message id."""
+        ...
+
+    async def typing(self, channel_id: int) -> None: ...

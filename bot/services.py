@@ -1,0 +1,49 @@
+"""The services every front end shares (Discord and the console), built over one database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.library.catalog import Catalog
+from bot.library.importer import Importer
+from bot.reading.live import LiveReadings
+from bot.reading.ports import Clock, Publisher
+from bot.settings import Settings
+from bot.store.database import Database
+from bot.store.guilds import BotStateRepository, GuildSettingsRepository
+from bot.store.readings import LiveReadingRepository, ReaderProgressRepository
+from bot.store.stories import StoryRepository
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Services:
+    """Repositories and use cases; front ends add their own publisher for live readings."""
+
+    def __init__(self, settings: Settings, db: Database, now: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.db = db
+        self.stories = StoryRepository(db)
+        self.guilds = GuildSettingsRepository(db)
+        self.bot_state = BotStateRepository(db)
+        self.live_readings = LiveReadingRepository(db)
+        self.progress = ReaderProgressRepository(db)
+        self.catalog = Catalog(
+            self.stories,
+            words_per_minute=settings.words_per_minute,
+            installment_minutes=settings.installment_minutes,
+        )
+        self.importer = Importer(self.stories, settings.stories_dir, now)
+
+    def live(self, publisher: Publisher, clock: Clock) -> LiveReadings:
+        return LiveReadings(
+            readings=self.live_readings,
+            stories=self.stories,
+            catalog=self.catalog,
+            guilds=self.guilds,
+            publisher=publisher,
+            clock=clock,
+        )
