@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.library_gen import write_library  # noqa: E402
-from bot.library.importer import Importer, Outcome  # noqa: E402
-from bot.store.database import Database  # noqa: E402
-from bot.store.stories import StoryRepository  # noqa: E402
+from bench.library_gen import write_library
+from bot.library.importer import Importer, Outcome
+from bot.store.database import Database
+from bot.store.stories import StoryRepository
 
 
 def peak_mb() -> float:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.library_gen import FANDOMS, paragraph, title  # noqa: E402
-from bot.core.models import Chapter, Story, StoryMeta  # noqa: E402
-from bot.store.database import Database  # noqa: E402
-from bot.store.stories import StoryRepository  # noqa: E402
+from bench.library_gen import FANDOMS, paragraph, title
+from bot.core.models import Chapter, Story, StoryMeta
+from bot.store.database import Database
+from bot.store.stories import StoryRepository
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -5,17 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-WORDS = (
-    "the a she he they said night slayer vampire library watcher stake crypt cemetery sunnydale "
-    "quiet slowly whispered turned looked door window candle dark light hand eyes voice heart "
-    "never always again before after because while through under over into across against"
-).split()
+WORDS = ["the", "a", "she", "he", "they", "said", "night", "slayer", "vampire", "library", "watcher", "stake", "crypt", "cemetery", "sunnydale", "quiet", "slowly", "whispered", "turned", "looked", "door", "window", "candle", "dark", "light", "hand", "eyes", "voice", "heart", "never", "always", "again", "before", "after", "because", "while", "through", "under", "over", "into", "across", "against"]
 FANDOMS = ["Buffy: The Vampire Slayer", "Angel", "Harry Potter", "Star Trek", "Sherlock", "Discworld"]
 RATINGS = ["K", "K+", "T", "General Audiences", "Teen And Up Audiences", "PG", "FR13"]
-TITLE_WORDS = (
-    "fight for me long way home night shift silver moon broken promise quiet hour last dance "
-    "winter garden hollow crown falling stars paper hearts salt and iron midnight library"
-).split()
+TITLE_WORDS = ["fight", "for", "me", "long", "way", "home", "night", "shift", "silver", "moon", "broken", "promise", "quiet", "hour", "last", "dance", "winter", "garden", "hollow", "crown", "falling", "stars", "paper", "hearts", "salt", "and", "iron", "midnight", "library"]
 
 
 def title(rng: random.Random, n: int) -> str:

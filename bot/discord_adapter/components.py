@@ -22,13 +22,17 @@ _CONTROL_STYLE = {
 }
 
 
-class LiveControl(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"live:(?P<action>[a-z]+):(?P<channel>\d+)"):
+class LiveControl(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"live:(?P<action>[a-z]+):(?P<channel>\d+)"
+):
     """Pause, Resume, Stop, Faster or Slower on a live reading's card."""
 
     def __init__(self, action: Control, channel_id: int) -> None:
         label, emoji, style = _CONTROL_STYLE[action]
         super().__init__(
-            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"live:{action.value}:{channel_id}")
+            discord.ui.Button(
+                label=label, emoji=emoji, style=style, custom_id=f"live:{action.value}:{channel_id}"
+            )
         )
         self.action = action
         self.channel_id = channel_id
@@ -52,14 +56,19 @@ def live_controls(channel_id: int) -> discord.ui.View:
     return view
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"page:(?P<dir>[pn]):(?P<story>\d+):(?P<page>\d+)"):
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"page:(?P<dir>[pn]):(?P<story>\d+):(?P<page>\d+)",
+):
     """Previous or Next in a private reading; the page it leads to is in the id."""
 
     def __init__(self, story_id: int, page: int, forward: bool, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Next ▶" if forward else "◀ Previous", style=discord.ButtonStyle.primary,
-                disabled=disabled, custom_id=f"page:{'n' if forward else 'p'}:{story_id}:{page}",
+                label="Next ▶" if forward else "◀ Previous",
+                style=discord.ButtonStyle.primary,
+                disabled=disabled,
+                custom_id=f"page:{'n' if forward else 'p'}:{story_id}:{page}",
             )
         )
         self.story_id = story_id
@@ -101,8 +110,10 @@ class LibraryPage(
         fandom, search = fandom.replace(":", " ")[:30], search.replace(":", " ")[:30]
         super().__init__(
             discord.ui.Button(
-                label="Next ▶" if forward else "◀ Previous", style=discord.ButtonStyle.secondary,
-                disabled=disabled, custom_id=f"lib:{'n' if forward else 'p'}:{page}:{rating}:{fandom}:{search}",
+                label="Next ▶" if forward else "◀ Previous",
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"lib:{'n' if forward else 'p'}:{page}:{rating}:{fandom}:{search}",
             )
         )
         self.page, self.rating, self.fandom, self.search = page, rating, fandom, search
@@ -123,7 +134,9 @@ class LibraryPage(
 def library_controls(page: int, pages: int, rating: str, fandom: str, search: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(LibraryPage(max(0, page - 1), rating, fandom, search, False, disabled=page == 0))
-    view.add_item(LibraryPage(min(pages - 1, page + 1), rating, fandom, search, True, disabled=page >= pages - 1))
+    view.add_item(
+        LibraryPage(min(pages - 1, page + 1), rating, fandom, search, True, disabled=page >= pages - 1)
+    )
     return view
 
 

@@ -64,7 +64,9 @@ class DiscordPublisher:
                 permanent=True,
             ) from None
         except discord.HTTPException as exc:
-            raise DeliveryError(f"Discord did not accept the post ({exc.status}).", permanent=exc.status < 500) from None
+            raise DeliveryError(
+                f"Discord did not accept the post ({exc.status}).", permanent=exc.status < 500
+            ) from None
         return message.id
 
     async def typing(self, channel_id: int) -> None:

@@ -46,7 +46,11 @@ class StoryTree(app_commands.CommandTree):
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error(
                 "Unexpected error in /%s (reference %s, guild %s, channel %s, user %s)",
-                command, reference, interaction.guild_id, interaction.channel_id, interaction.user.id,
+                command,
+                reference,
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.user.id,
                 exc_info=original,
             )
             message = f"Something went wrong on Storyteller's side. Reference: `{reference}`."

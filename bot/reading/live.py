@@ -100,15 +100,28 @@ class LiveReadings:
         return Venue(age_restricted=info.age_restricted, guild_max=guild_max)
 
     async def start(
-        self, *, channel_id: int, guild_id: int | None, record: StoryRecord, user_id: int,
+        self,
+        *,
+        channel_id: int,
+        guild_id: int | None,
+        record: StoryRecord,
+        user_id: int,
         card_message_id: int | None = None,
     ) -> ReadingStatus:
         await self.ensure_free(channel_id)
         script = reading_script(await self.catalog.installments(record))
         row = LiveReadingRow(
-            channel_id=channel_id, guild_id=guild_id, story_id=record.id, started_by=user_id,
-            position=0, total=len(script), speed=1.0, state="running", reason=None,
-            minutes=self.catalog.installment_minutes, card_message_id=card_message_id,
+            channel_id=channel_id,
+            guild_id=guild_id,
+            story_id=record.id,
+            started_by=user_id,
+            position=0,
+            total=len(script),
+            speed=1.0,
+            state="running",
+            reason=None,
+            minutes=self.catalog.installment_minutes,
+            card_message_id=card_message_id,
         )
         if not await self.readings.create(row, self.clock.now()):
             raise ReadingAlreadyRunning(record.title)
@@ -282,7 +295,9 @@ class LiveReadings:
         try:
             await self.publisher.send(row.channel_id, f"⏸️ The reading is paused. {reason}")
         except DeliveryError:
-            log.info("Reading in channel %s paused and the channel cannot be told: %s", row.channel_id, reason)
+            log.info(
+                "Reading in channel %s paused and the channel cannot be told: %s", row.channel_id, reason
+            )
 
     async def _finish(self, row: LiveReadingRow) -> None:
         record = await self.stories.by_id(row.story_id)

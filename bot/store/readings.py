@@ -45,9 +45,19 @@ class LiveReadingRepository:
                 "total, speed, state, reason, minutes, card_message_id, started_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    reading.channel_id, reading.guild_id, reading.story_id, reading.started_by,
-                    reading.position, reading.total, reading.speed, reading.state, reading.reason,
-                    reading.minutes, reading.card_message_id, now.isoformat(), now.isoformat(),
+                    reading.channel_id,
+                    reading.guild_id,
+                    reading.story_id,
+                    reading.started_by,
+                    reading.position,
+                    reading.total,
+                    reading.speed,
+                    reading.state,
+                    reading.reason,
+                    reading.minutes,
+                    reading.card_message_id,
+                    now.isoformat(),
+                    now.isoformat(),
                 ),
             )
             return cursor.rowcount == 1

@@ -15,7 +15,9 @@ from bot.settings import Settings
 from bot.store.database import Database
 from tests.conftest import SHIPPED_STORY
 
-E_STORY = "Title: Midnight Heat\nAuthor: Ann\nCategory: Angel\nRating: Explicit\nSummary: Secret summary.\n\n{}\n"
+E_STORY = (
+    "Title: Midnight Heat\nAuthor: Ann\nCategory: Angel\nRating: Explicit\nSummary: Secret summary.\n\n{}\n"
+)
 M_STORY = "Title: Grey Areas\nAuthor: Bo\nCategory: Angel\nRating: M\nSummary: Mature summary.\n\n{}\n"
 
 
@@ -29,7 +31,7 @@ def stories_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "stories"
     folder.mkdir()
     shutil.copy(SHIPPED_STORY, folder / "fight-for-me.txt")
-    (folder / "midnight-heat.txt").write_text(E_STORY.format(_body(300)), encoding="utf-8")
+    (folder / "midnight-heat.txt").write_text(E_STORY.format(_body(1500)), encoding="utf-8")
     (folder / "grey-areas.txt").write_text(M_STORY.format(_body(300)), encoding="utf-8")
     return folder
 

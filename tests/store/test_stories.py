@@ -100,6 +100,10 @@ async def test_title_matches_put_title_starts_first(db):
     repo = StoryRepository(db)
     for n, name in enumerate(["The Night Shift", "Nightfall", "Café Nights"]):
         await save(repo, story(title=name), path=f"{n}.txt", slug=f"s{n}")
-    assert [t for _, t in await repo.title_matches("night")] == ["Nightfall", "The Night Shift", "Café Nights"]
+    assert [t for _, t in await repo.title_matches("night")] == [
+        "Nightfall",
+        "The Night Shift",
+        "Café Nights",
+    ]
     assert [t for _, t in await repo.title_matches("cafe")] == ["Café Nights"]
     assert await repo.title_matches("  ") == []

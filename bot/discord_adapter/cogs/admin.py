@@ -21,9 +21,20 @@ if TYPE_CHECKING:
 
 Interaction = discord.Interaction["StoryBot"]
 COMMON_ZONES = [
-    "UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
-    "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo", "Asia/Kolkata",
-    "Asia/Singapore", "Australia/Sydney", "Pacific/Auckland",
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+    "Pacific/Auckland",
 ]
 
 

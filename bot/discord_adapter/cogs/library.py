@@ -29,8 +29,13 @@ async def render_library(
     )
     pages = max(1, -(-total // PAGE_SIZE))
     filters = " · ".join(
-        f for f in (f"search “{search}”" if search else "", f"fandom “{fandom}”" if fandom else "",
-                    f"rating {rating}" if rating else "") if f
+        f
+        for f in (
+            f"search “{search}”" if search else "",
+            f"fandom “{fandom}”" if fandom else "",
+            f"rating {rating}" if rating else "",
+        )
+        if f
     )
     embed = library_page(records, page=page, pages=pages, total=total, filters=filters)
     return embed, library_controls(page, pages, rating, fandom, search)

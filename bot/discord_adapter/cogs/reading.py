@@ -68,7 +68,9 @@ async def show_page(interaction: Interaction, story_id: int, page: int) -> None:
     pages = [p.text for p in reading_script(await bot.services.catalog.installments(record))]
     page = max(0, min(page, len(pages) - 1))
     await bot.services.progress.set_page(interaction.user.id, story_id, page, bot.clock.now())
-    await interaction.response.edit_message(content=pages[page], embed=None, view=page_controls(story_id, page, len(pages)))
+    await interaction.response.edit_message(
+        content=pages[page], embed=None, view=page_controls(story_id, page, len(pages))
+    )
 
 
 class Reading(commands.Cog):
@@ -97,7 +99,9 @@ class Reading(commands.Cog):
         await self._check_may_start(interaction)
         await self.bot.live.ensure_free(channel_id)
         settings = await self.bot.services.guilds.get(interaction.guild_id) if interaction.guild_id else None
-        open_thread = bool(settings and settings.open_threads and isinstance(interaction.channel, discord.TextChannel))
+        open_thread = bool(
+            settings and settings.open_threads and isinstance(interaction.channel, discord.TextChannel)
+        )
         target = channel_id
         if open_thread:  # the controls go on once the thread they steer exists
             await interaction.response.send_message(embed=card)
@@ -109,8 +113,11 @@ class Reading(commands.Cog):
             target = thread.id
             await card_message.edit(view=live_controls(target))
         await self.bot.live.start(
-            channel_id=target, guild_id=interaction.guild_id, record=record,
-            user_id=interaction.user.id, card_message_id=card_message.id,
+            channel_id=target,
+            guild_id=interaction.guild_id,
+            record=record,
+            user_id=interaction.user.id,
+            card_message_id=card_message.id,
         )
 
     async def _check_may_start(self, interaction: Interaction) -> None:
@@ -125,11 +132,15 @@ class Reading(commands.Cog):
                 "You can still read privately with `private: True`."
             )
 
-    async def _read_privately(self, interaction: Interaction, record: StoryRecord, card: discord.Embed) -> None:
+    async def _read_privately(
+        self, interaction: Interaction, record: StoryRecord, card: discord.Embed
+    ) -> None:
         pages = [p.text for p in reading_script(await self.bot.services.catalog.installments(record))]
         page = min(await self.bot.services.progress.page(interaction.user.id, record.id), len(pages) - 1)
         if page:
-            card.add_field(name="Welcome back", value=f"You stopped at page {page + 1} of {len(pages)}.", inline=False)
+            card.add_field(
+                name="Welcome back", value=f"You stopped at page {page + 1} of {len(pages)}.", inline=False
+            )
         await interaction.response.send_message(
             content=pages[page], embed=card, view=page_controls(record.id, page, len(pages)), ephemeral=True
         )
@@ -141,7 +152,9 @@ class Reading(commands.Cog):
         """Show a story's card with the author's summary."""
         record = await self._find(title)
         venue = await self.bot.live.venue(interaction.channel_id or 0)
-        await respond(interaction, embed=story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute))
+        await respond(
+            interaction, embed=story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute)
+        )
 
     @app_commands.command(name="rating")
     @app_commands.describe(title="Title, author or fandom")
