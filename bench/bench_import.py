@@ -1,6 +1,6 @@
 """Import throughput, unchanged re-import and peak memory on a ~100 MB, 1,000-story library.
 
-    python bench/bench_import.py [--stories 1000] [--kib 100]
+python bench/bench_import.py [--stories 1000] [--kib 100]
 """
 
 from __future__ import annotations

@@ -38,8 +38,9 @@ async def build(repo: StoryRepository, count: int, rng: random.Random) -> list[s
     for n in range(count):
         name = title(rng, n)
         titles.append(name)
-        meta = StoryMeta(title=name, author=f"Author {n % 997}", fandom=rng.choice(FANDOMS),
-                         rating_raw="T", summary=paragraph(rng))
+        meta = StoryMeta(
+            title=name, author=f"Author {n % 997}", fandom=rng.choice(FANDOMS), rating_raw="T", summary=paragraph(rng)
+        )
         batch.append((Story(meta, (Chapter("One", (paragraph(rng),)),)), f"gen/{n}.txt"))
         if len(batch) == 5000:
             await repo.add_many(batch, source_format="bench", now=now)
@@ -65,9 +66,11 @@ async def main(count: int, queries: int) -> None:
                 found = await repo.title_matches(typed)
                 timings.append((time.perf_counter() - start) * 1000)
                 empty += not found
-            print(f"title search ({queries} queries, {empty} with no match): "
-                  f"p50 {statistics.median(timings):.2f} ms, p95 {percentile(timings, 95):.2f} ms, "
-                  f"p99 {percentile(timings, 99):.2f} ms, max {max(timings):.2f} ms")
+            print(
+                f"title search ({queries} queries, {empty} with no match): "
+                f"p50 {statistics.median(timings):.2f} ms, p95 {percentile(timings, 95):.2f} ms, "
+                f"p99 {percentile(timings, 99):.2f} ms, max {max(timings):.2f} ms"
+            )
 
 
 if __name__ == "__main__":

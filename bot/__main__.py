@@ -107,9 +107,7 @@ Command = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="storyteller", description="Paced serial readings of stories in Discord."
-    )
+    parser = argparse.ArgumentParser(prog="storyteller", description="Paced serial readings of stories in Discord.")
     parser.set_defaults(command=cmd_run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

@@ -35,9 +35,7 @@ class Settings:
     discord_gateway_url: str | None = None
 
     @classmethod
-    def from_env(
-        cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None
-    ) -> Settings:
+    def from_env(cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``.env`` (if present) overlaid by the process environment."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():

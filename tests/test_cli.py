@@ -80,9 +80,7 @@ def test_mixed_folder_exit_code_and_untouched_database(workdir):
     shutil.copy(FIXTURES / "fanficfare" / "long-way-home.txt", stories / "long-way-home.txt")
     (stories / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (stories / "empty.txt").write_bytes(b"")
-    (stories / "truncated.epub").write_bytes(
-        (FIXTURES / "fanficfare" / "long-way-home.epub").read_bytes()[:2000]
-    )
+    (stories / "truncated.epub").write_bytes((FIXTURES / "fanficfare" / "long-way-home.epub").read_bytes()[:2000])
     (stories / "bad.md").write_text("---\ntitle: [x\n---\n\nText\n")
     # The shipped story breaks after a good import: its good version must survive.
     (stories / "fight-for-me.txt").write_bytes(b"Title: Fight For Me\n")

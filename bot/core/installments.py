@@ -107,9 +107,7 @@ def _divide(blocks: list[str], target: int) -> list[tuple[str, ...]]:
     for k in range(1, count):
         ideal = total * k / count
         candidates = range(previous + 1, len(blocks))
-        scene_cuts = [
-            i for i in candidates if blocks[i] == SCENE_BREAK and abs(cumulative[i] - ideal) <= tolerance
-        ]
+        scene_cuts = [i for i in candidates if blocks[i] == SCENE_BREAK and abs(cumulative[i] - ideal) <= tolerance]
         pool = scene_cuts or list(candidates)
         if not pool:
             break

@@ -22,17 +22,13 @@ _CONTROL_STYLE = {
 }
 
 
-class LiveControl(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"live:(?P<action>[a-z]+):(?P<channel>\d+)"
-):
+class LiveControl(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"live:(?P<action>[a-z]+):(?P<channel>\d+)"):
     """Pause, Resume, Stop, Faster or Slower on a live reading's card."""
 
     def __init__(self, action: Control, channel_id: int) -> None:
         label, emoji, style = _CONTROL_STYLE[action]
         super().__init__(
-            discord.ui.Button(
-                label=label, emoji=emoji, style=style, custom_id=f"live:{action.value}:{channel_id}"
-            )
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"live:{action.value}:{channel_id}")
         )
         self.action = action
         self.channel_id = channel_id
@@ -134,9 +130,7 @@ class LibraryPage(
 def library_controls(page: int, pages: int, rating: str, fandom: str, search: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(LibraryPage(max(0, page - 1), rating, fandom, search, False, disabled=page == 0))
-    view.add_item(
-        LibraryPage(min(pages - 1, page + 1), rating, fandom, search, True, disabled=page >= pages - 1)
-    )
+    view.add_item(LibraryPage(min(pages - 1, page + 1), rating, fandom, search, True, disabled=page >= pages - 1))
     return view
 
 

@@ -35,8 +35,7 @@ def summary_text(record: StoryRecord, venue: Venue) -> str:
         return "*No summary.*"
     if not may_show_summary(record.rating, venue):
         return (
-            f"*Summary hidden: this story is rated {record.rating.level.value}. "
-            "It shows in age-restricted channels.*"
+            f"*Summary hidden: this story is rated {record.rating.level.value}. It shows in age-restricted channels.*"
         )
     return record.meta.summary
 
@@ -90,15 +89,11 @@ def rating_card(record: StoryRecord, venue: Venue) -> discord.Embed:
         where = "Any channel."
     embed.add_field(name="Where it may be read", value=where, inline=False)
     reason = refusal(rating, venue)
-    embed.add_field(
-        name="Here", value=clip(reason, 1024) if reason else "✅ It may be read here.", inline=False
-    )
+    embed.add_field(name="Here", value=clip(reason, 1024) if reason else "✅ It may be read here.", inline=False)
     return embed
 
 
-def library_page(
-    records: list[StoryRecord], *, page: int, pages: int, total: int, filters: str
-) -> discord.Embed:
+def library_page(records: list[StoryRecord], *, page: int, pages: int, total: int, filters: str) -> discord.Embed:
     embed = discord.Embed(title="Library", colour=discord.Colour.blurple())
     if not records:
         embed.description = "No story matches." if filters else "The library is empty."

@@ -15,9 +15,7 @@ from bot.store.stories import StoryRepository
 class Catalog:
     """Story lookup by slug, title or near miss, over the story repository."""
 
-    def __init__(
-        self, stories: StoryRepository, *, words_per_minute: int, installment_minutes: float
-    ) -> None:
+    def __init__(self, stories: StoryRepository, *, words_per_minute: int, installment_minutes: float) -> None:
         self.stories = stories
         self.words_per_minute = words_per_minute
         self.installment_minutes = installment_minutes

@@ -41,8 +41,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     best = _legacy_match(data)
     if best is None:
         raise StoryFileError(
-            "cannot tell its text encoding: it is not UTF-8 and reads as no single-byte "
-            "encoding; save it as UTF-8"
+            "cannot tell its text encoding: it is not UTF-8 and reads as no single-byte encoding; save it as UTF-8"
         )
     return _normalise_newlines(data.decode(best)), best
 
@@ -57,9 +56,7 @@ def _legacy_match(data: bytes) -> str | None:
     if not matches:
         return None
     best = min(matches, key=lambda m: (m.chaos, -m.coherence))
-    tied = [
-        m.encoding for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01
-    ]
+    tied = [m.encoding for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
     return min(tied, key=lambda e: _LEGACY.index(e) if e in _LEGACY else len(_LEGACY))
 
 

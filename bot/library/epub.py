@@ -85,9 +85,7 @@ def _fanficfare(book: epub.EpubBook, documents: list[BeautifulSoup]) -> ParsedSt
     description = _dc(book, "description")
     if description:
         labels["summary"] = description[0]
-    meta = meta_from_labels(
-        labels, title=(_dc(book, "title") or [""])[0], author=", ".join(_dc(book, "creator"))
-    )
+    meta = meta_from_labels(labels, title=(_dc(book, "title") or [""])[0], author=", ".join(_dc(book, "creator")))
     chapters = []
     for doc in documents[1:]:
         body = doc.select_one("body.fff_chapter")

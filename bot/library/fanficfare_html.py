@@ -33,11 +33,7 @@ def parse_fanficfare_html(soup: BeautifulSoup) -> ParsedStory:
         body = BeautifulSoup("<div></div>", "lxml").div
         assert body is not None
         for sibling in list(anchor.next_siblings):
-            if (
-                isinstance(sibling, Tag)
-                and sibling.name == "a"
-                and str(sibling.get("name", "")).startswith("section")
-            ):
+            if isinstance(sibling, Tag) and sibling.name == "a" and str(sibling.get("name", "")).startswith("section"):
                 break
             body.append(sibling.__copy__() if isinstance(sibling, Tag) else str(sibling))
         blocks = blocks_from_html(body)

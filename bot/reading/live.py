@@ -8,6 +8,7 @@ because admins can change a channel while a reading is under way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from enum import Enum
@@ -262,10 +263,8 @@ class LiveReadings:
             delay = delay_before(previous, words_per_minute=self.catalog.words_per_minute, speed=row.speed)
             if delay > TYPING_LEAD and not await self._wait(channel_id, delay - TYPING_LEAD):
                 continue
-            try:
+            with contextlib.suppress(DeliveryError):  # a courtesy; the post reports real problems
                 await self.publisher.typing(channel_id)
-            except DeliveryError:
-                pass  # a typing indicator is a courtesy; the post below reports real problems
             if not await self._wait(channel_id, min(delay, TYPING_LEAD)):
                 continue
             if await self.readings.get(channel_id) != row:
@@ -295,9 +294,7 @@ class LiveReadings:
         try:
             await self.publisher.send(row.channel_id, f"⏸️ The reading is paused. {reason}")
         except DeliveryError:
-            log.info(
-                "Reading in channel %s paused and the channel cannot be told: %s", row.channel_id, reason
-            )
+            log.info("Reading in channel %s paused and the channel cannot be told: %s", row.channel_id, reason)
 
     async def _finish(self, row: LiveReadingRow) -> None:
         record = await self.stories.by_id(row.story_id)

@@ -58,9 +58,7 @@ class StoryRepository:
             else:
                 story_id = int(existing["id"])
                 assignments = ", ".join(f"{k} = ?" for k in values)
-                await conn.execute(
-                    f"UPDATE stories SET {assignments} WHERE id = ?", (*values.values(), story_id)
-                )
+                await conn.execute(f"UPDATE stories SET {assignments} WHERE id = ?", (*values.values(), story_id))
                 for table in ("chapters", "story_tags"):
                     await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
                 await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
@@ -96,15 +94,11 @@ class StoryRepository:
         return None if row is None else _record(row)
 
     async def by_slug(self, slug: str) -> StoryRecord | None:
-        row = await self.db.fetchone(
-            f"SELECT {_RECORD_COLUMNS} FROM stories WHERE slug = ?", (slug.strip().lower(),)
-        )
+        row = await self.db.fetchone(f"SELECT {_RECORD_COLUMNS} FROM stories WHERE slug = ?", (slug.strip().lower(),))
         return None if row is None else _record(row)
 
     async def all(self) -> list[StoryRecord]:
-        rows = await self.db.fetchall(
-            f"SELECT {_RECORD_COLUMNS} FROM stories ORDER BY title COLLATE NOCASE, id"
-        )
+        rows = await self.db.fetchall(f"SELECT {_RECORD_COLUMNS} FROM stories ORDER BY title COLLATE NOCASE, id")
         return [_record(r) for r in rows]
 
     async def browse(
@@ -186,8 +180,7 @@ class StoryRepository:
         if not key:
             return []
         starts = await self.db.fetchall(
-            "SELECT slug, title FROM stories WHERE title_key >= ? AND title_key < ? "
-            "ORDER BY title_key LIMIT ?",
+            "SELECT slug, title FROM stories WHERE title_key >= ? AND title_key < ? ORDER BY title_key LIMIT ?",
             (key, key + "\U0010ffff", limit),
         )
         found = {str(r["slug"]): str(r["title"]) for r in starts}

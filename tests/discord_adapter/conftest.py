@@ -15,9 +15,7 @@ from bot.settings import Settings
 from bot.store.database import Database
 from tests.conftest import SHIPPED_STORY
 
-E_STORY = (
-    "Title: Midnight Heat\nAuthor: Ann\nCategory: Angel\nRating: Explicit\nSummary: Secret summary.\n\n{}\n"
-)
+E_STORY = "Title: Midnight Heat\nAuthor: Ann\nCategory: Angel\nRating: Explicit\nSummary: Secret summary.\n\n{}\n"
 M_STORY = "Title: Grey Areas\nAuthor: Bo\nCategory: Angel\nRating: M\nSummary: Mature summary.\n\n{}\n"
 
 

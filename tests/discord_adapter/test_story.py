@@ -16,9 +16,7 @@ BODY_WORDS = plain_words(SHIPPED_STORY.read_text(encoding="utf-8").split("\n\n",
 
 def story_messages(channel, bot_id):
     return [
-        m
-        for m in channel.history()
-        if m.author.id == bot_id and m.type is discord.MessageType.default and not m.embeds
+        m for m in channel.history() if m.author.id == bot_id and m.type is discord.MessageType.default and not m.embeds
     ]
 
 

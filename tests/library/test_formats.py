@@ -101,10 +101,7 @@ def _ao3_checks(parsed, fmt):
     assert meta.fandom == "Buffy the Vampire Slayer (TV)"
     assert meta.rating_raw == "Teen And Up Audiences" and meta.rating.level is Rating.T
     assert meta.rating.warnings == (GRAPHIC_VIOLENCE, MAJOR_CHARACTER_DEATH)
-    assert (
-        meta.summary
-        == "Giles keeps a diary. Some entries are _not_ about vampires.\n\nThree entries, one year."
-    )
+    assert meta.summary == "Giles keeps a diary. Some entries are _not_ about vampires.\n\nThree entries, one year."
     assert [c.title for c in parsed.story.chapters] == [
         "Chapter 1: September",
         "Chapter 2: February",
@@ -181,9 +178,7 @@ def test_sidecar_overrides_and_adds(tmp_path):
 
 def test_plain_text_without_header(tmp_path):
     path = tmp_path / "the_quiet_hour.txt"
-    path.write_text(
-        "Chapter 1\n\nIt was quiet.\nVery quiet.\n\nChapter 2\n\nThen it wasn't.\n", encoding="utf-8"
-    )
+    path.write_text("Chapter 1\n\nIt was quiet.\nVery quiet.\n\nChapter 2\n\nThen it wasn't.\n", encoding="utf-8")
     parsed = read(path)
     assert parsed.story.meta.title == "The Quiet Hour"
     assert parsed.story.meta.rating.level is Rating.U

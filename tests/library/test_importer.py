@@ -53,9 +53,7 @@ async def test_mixed_folder_imports_good_files_and_names_broken_ones(db, tmp_pat
     (folder / "empty.txt").write_bytes(b"")
     (folder / "header-only.txt").write_text("Title: Only A Header\nRating: K\n")
     (folder / "undecodable.txt").write_bytes(b"\xef\xbb\xbfTitle: X\n\n\xff\xfe broken")
-    (folder / "truncated.epub").write_bytes(
-        (FIXTURES / "fanficfare" / "long-way-home.epub").read_bytes()[:2500]
-    )
+    (folder / "truncated.epub").write_bytes((FIXTURES / "fanficfare" / "long-way-home.epub").read_bytes()[:2500])
     (folder / "bad-yaml.md").write_text("---\ntitle: [oops\n---\n\nText.\n")
     (folder / "orphan.yaml").write_text("rating: T\n")
     (folder / "cover.jpg").write_bytes(b"\xff\xd8\xff")

@@ -36,9 +36,7 @@ async def test_save_and_read_back(db):
 async def test_changed_file_keeps_id_and_slug(db):
     repo = StoryRepository(db)
     first, _ = await save(repo, story())
-    second, created = await save(
-        repo, story(title="Fight For Me (revised)"), digest="h2", slug="fight-for-me-revised"
-    )
+    second, created = await save(repo, story(title="Fight For Me (revised)"), digest="h2", slug="fight-for-me-revised")
     assert not created
     assert (second.id, second.slug) == (first.id, first.slug)
     assert second.title == "Fight For Me (revised)"

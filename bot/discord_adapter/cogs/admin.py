@@ -50,10 +50,7 @@ def valid_timezone(name: str) -> str:
 
 async def timezone_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
     typed = current.strip().lower().replace(" ", "_")
-    if not typed:
-        names = COMMON_ZONES
-    else:
-        names = sorted(z for z in available_timezones() if typed in z.lower())[:25]
+    names = COMMON_ZONES if not typed else sorted(z for z in available_timezones() if typed in z.lower())[:25]
     return [app_commands.Choice(name=n, value=n) for n in names]
 
 

@@ -58,9 +58,7 @@ class Library(commands.Cog):
     )
     @app_commands.choices(rating=RATING_CHOICES)
     @app_commands.autocomplete(fandom=fandom_autocomplete)
-    async def library(
-        self, interaction: Interaction, search: str = "", fandom: str = "", rating: str = ""
-    ) -> None:
+    async def library(self, interaction: Interaction, search: str = "", fandom: str = "", rating: str = "") -> None:
         """Browse the library: every story, or those matching a search, fandom or rating."""
         embed, view = await render_library(interaction, 0, rating, fandom, search)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)

@@ -99,9 +99,7 @@ class Reading(commands.Cog):
         await self._check_may_start(interaction)
         await self.bot.live.ensure_free(channel_id)
         settings = await self.bot.services.guilds.get(interaction.guild_id) if interaction.guild_id else None
-        open_thread = bool(
-            settings and settings.open_threads and isinstance(interaction.channel, discord.TextChannel)
-        )
+        open_thread = bool(settings and settings.open_threads and isinstance(interaction.channel, discord.TextChannel))
         target = channel_id
         if open_thread:  # the controls go on once the thread they steer exists
             await interaction.response.send_message(embed=card)
@@ -132,15 +130,11 @@ class Reading(commands.Cog):
                 "You can still read privately with `private: True`."
             )
 
-    async def _read_privately(
-        self, interaction: Interaction, record: StoryRecord, card: discord.Embed
-    ) -> None:
+    async def _read_privately(self, interaction: Interaction, record: StoryRecord, card: discord.Embed) -> None:
         pages = [p.text for p in reading_script(await self.bot.services.catalog.installments(record))]
         page = min(await self.bot.services.progress.page(interaction.user.id, record.id), len(pages) - 1)
         if page:
-            card.add_field(
-                name="Welcome back", value=f"You stopped at page {page + 1} of {len(pages)}.", inline=False
-            )
+            card.add_field(name="Welcome back", value=f"You stopped at page {page + 1} of {len(pages)}.", inline=False)
         await interaction.response.send_message(
             content=pages[page], embed=card, view=page_controls(record.id, page, len(pages)), ephemeral=True
         )
@@ -152,9 +146,7 @@ class Reading(commands.Cog):
         """Show a story's card with the author's summary."""
         record = await self._find(title)
         venue = await self.bot.live.venue(interaction.channel_id or 0)
-        await respond(
-            interaction, embed=story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute)
-        )
+        await respond(interaction, embed=story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute))
 
     @app_commands.command(name="rating")
     @app_commands.describe(title="Title, author or fandom")
