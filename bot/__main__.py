@@ -11,37 +11,20 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.cli_output import ProgressBar, library_table
 from bot.core.errors import StorytellerError
-from bot.library.catalog import Catalog
-from bot.library.importer import Importer
+from bot.services import Services as App
 from bot.settings import Settings, SettingsError
 from bot.store.database import Database
-from bot.store.stories import StoryRepository
 
 log = logging.getLogger("bot")
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class App:
-    """The services every front end shares, built over one open database."""
-
-    def __init__(self, settings: Settings, db: Database) -> None:
-        self.settings = settings
-        self.db = db
-        self.stories = StoryRepository(db)
-        self.catalog = Catalog(
-            self.stories,
-            words_per_minute=settings.words_per_minute,
-            installment_minutes=settings.installment_minutes,
-        )
-        self.importer = Importer(self.stories, settings.stories_dir, utcnow)
+HOW_TO_CONNECT = (
+    "No DISCORD_TOKEN set: to connect to Discord, put your bot token in .env "
+    "(copy .env.example; token from https://discord.com/developers/applications)."
+)
 
 
 async def cmd_import(app: App, args: argparse.Namespace) -> int:
@@ -96,11 +79,38 @@ async def cmd_preview(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
-    """Import the stories folder, then serve."""
-    status = await cmd_import(app, argparse.Namespace(paths=[]))
-    print()
-    await cmd_stories(app, argparse.Namespace(json=False))
-    return status
+    """Import the stories folder, then serve: on Discord with a token, else in the console."""
+    if not app.settings.has_token and not sys.stdin.isatty():
+        print(HOW_TO_CONNECT, file=sys.stderr)
+        return 2
+    if not app.settings.has_token:
+        print(HOW_TO_CONNECT)
+        return await cmd_console(app, argparse.Namespace(speed=1.0, age_restricted=False))
+    await cmd_import(app, argparse.Namespace(paths=[]))
+    from bot.discord_adapter.runner import run_bot
+
+    return await run_bot(app.settings, app)
+
+
+async def cmd_console(app: App, args: argparse.Namespace) -> int:
+    from bot.console.app import Console
+
+    report = await app.importer.import_paths()
+    for result in report.results:
+        if result.outcome.value == "failed":
+            print(result.line(), file=sys.stderr)
+    print(f"Library: {report.summary()}", file=sys.stderr)
+    console = Console(app, out=sys.stdout, speed=args.speed, age_restricted=args.age_restricted)
+    return await console.run(sys.stdin, interactive=sys.stdin.isatty())
+
+
+async def cmd_sync(app: App, args: argparse.Namespace) -> int:
+    if not app.settings.has_token:
+        print(HOW_TO_CONNECT, file=sys.stderr)
+        return 2
+    from bot.discord_adapter.runner import sync_commands
+
+    return await sync_commands(app.settings, app, args.guild)
 
 
 Command = Callable[[App, argparse.Namespace], Awaitable[int]]
@@ -124,7 +134,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=_positive_float, default=None, help="reading minutes per installment")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(command=cmd_preview)
+
+    p = sub.add_parser("console", help="the bot's commands offline, in this terminal")
+    p.add_argument("--speed", type=_speed, default=1.0, help="pace readings N times faster (e.g. 1000)")
+    p.add_argument("--age-restricted", action="store_true", help="treat the console as an age-restricted channel")
+    p.set_defaults(command=cmd_console)
+
+    p = sub.add_parser("sync", help="sync the slash commands with Discord, then exit")
+    p.add_argument("--guild", type=int, default=None, metavar="ID", help="sync to one guild only (instant)")
+    p.set_defaults(command=cmd_sync)
     return parser
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("must be between 0.1 and 100000")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -149,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"storyteller: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+    from bot.discord_adapter.runner import setup_logging
+
+    setup_logging(settings)
     try:
         return asyncio.run(run_command(settings, args.command, args))
     except StorytellerError as exc:

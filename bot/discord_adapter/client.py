@@ -43,6 +43,7 @@ class StoryBot(commands.Bot):
         self.publisher = DiscordPublisher(self)
         self.live = services.live(self.publisher, clock)
         self._resume_task: asyncio.Task[None] | None = None
+        self.skip_auto_sync = False  # the sync command syncs explicitly instead
 
     async def setup_hook(self) -> None:
         from bot.discord_adapter.components import DYNAMIC_ITEMS
@@ -50,7 +51,8 @@ class StoryBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        await self.sync_commands_if_changed()
+        if not self.skip_auto_sync:
+            await self.sync_commands_if_changed()
         # Never wait for ready here (it would deadlock); the task waits on its own.
         self._resume_task = asyncio.create_task(self._resume_readings(), name="resume-readings")
 
@@ -68,10 +70,14 @@ class StoryBot(commands.Bot):
             synced = await self.tree.sync()
         return len(synced)
 
+    @staticmethod
+    def sync_hash_key(guild_id: int | None) -> str:
+        return SYNC_HASH_KEY + (f":{guild_id}" if guild_id else "")
+
     async def sync_commands_if_changed(self) -> None:
         """Sync only when the command tree changed since the last sync: Discord limits creates per day."""
         current = self.command_tree_hash()
-        key = SYNC_HASH_KEY + (f":{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "")
+        key = self.sync_hash_key(self.settings.dev_guild_id)
         if await self.services.bot_state.get(key) == current:
             log.info("Commands unchanged since the last sync; not syncing")
             return

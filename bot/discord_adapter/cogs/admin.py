@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import StorytellerError
 from bot.core.ratings import Rating
 from bot.discord_adapter.cogs.library import RATING_CHOICES
 from bot.discord_adapter.tree import respond
+from bot.reading.zones import time_zone
 from bot.store.guilds import GuildSettings
 
 if TYPE_CHECKING:
@@ -36,16 +36,6 @@ COMMON_ZONES = [
     "Australia/Sydney",
     "Pacific/Auckland",
 ]
-
-
-def valid_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise StorytellerError(
-            f"`{name}` is not a time zone name. Use an IANA name such as `Europe/Paris` or `America/New_York`."
-        ) from None
-    return name
 
 
 async def timezone_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -104,7 +94,7 @@ class Admin(commands.Cog):
         if threads is not None:
             changed = replace(changed, open_threads=threads)
         if timezone is not None:
-            changed = replace(changed, timezone=valid_timezone(timezone.strip()))
+            changed = replace(changed, timezone=str(time_zone(timezone)))
         if changed != current:
             await guilds.save(changed)
             await respond(interaction, "Settings saved.\n" + describe(changed), ephemeral=True)

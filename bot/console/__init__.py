@@ -1,0 +1,1 @@
+"""The offline console: the same commands and services as on Discord, in a terminal."""
