@@ -33,6 +33,7 @@ class RedactToken(logging.Filter):
 
 def setup_logging(settings: Settings) -> None:
     discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     redact = RedactToken(settings.discord_token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

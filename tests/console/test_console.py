@@ -37,7 +37,11 @@ def test_piped_story_prints_card_and_whole_story_and_exits_0(tmp_path):
     shutil.copy(SHIPPED_STORY, tmp_path / "stories" / "fight-for-me.txt")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--speed", "1000"],
-        input="/story fight-for-me\n", cwd=tmp_path, capture_output=True, text=True, timeout=30,
+        input="/story fight-for-me\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
