@@ -31,7 +31,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def build(repo: StoryRepository, count: int, rng: random.Random) -> list[str]:
+async def build(repo: StoryRepository, count: int, rng: random.Random, paragraphs: int = 1) -> list[str]:
     titles = []
     now = datetime.now(UTC)
     batch: list[tuple[Story, str]] = []
@@ -41,7 +41,8 @@ async def build(repo: StoryRepository, count: int, rng: random.Random) -> list[s
         meta = StoryMeta(
             title=name, author=f"Author {n % 997}", fandom=rng.choice(FANDOMS), rating_raw="T", summary=paragraph(rng)
         )
-        batch.append((Story(meta, (Chapter("One", (paragraph(rng),)),)), f"gen/{n}.txt"))
+        body = tuple(paragraph(rng) for _ in range(paragraphs))
+        batch.append((Story(meta, (Chapter("One", body),)), f"gen/{n}.txt"))
         if len(batch) == 5000:
             await repo.add_many(batch, source_format="bench", now=now)
             batch = []

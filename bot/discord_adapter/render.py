@@ -68,6 +68,17 @@ def story_card(record: StoryRecord, venue: Venue, *, words_per_minute: int) -> d
     if meta.feedback:
         embed.add_field(name="Feedback", value=clip(meta.feedback, 1024), inline=False)
     embed.set_footer(text=f"/story {record.slug}")
+    return fit(embed)
+
+
+EMBED_TOTAL_LIMIT = 6000
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Shorten the description until the whole embed is within Discord's 6,000 characters."""
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess - 1))
     return embed
 
 

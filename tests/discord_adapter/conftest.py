@@ -59,3 +59,11 @@ def age_restrict(env, channel, restricted: bool = True) -> None:
     cached = env.bot.get_channel(channel.id)
     assert isinstance(cached, discord.TextChannel)
     cached.nsfw = restricted
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Readings pause seconds between posts. A short settle timeout parks those sleeps for
+    ``advance_time`` instead of letting each action wait them out on the wall clock."""
+    for item in items:
+        if "discord_adapter" in str(item.path) and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(settle_timeout=0.5))

@@ -97,3 +97,26 @@ def test_token_is_redacted_from_log_lines(caplog):
     handler.filter(record)
     assert token not in record.getMessage()
     assert "[token hidden]" in record.getMessage()
+
+
+def test_story_card_stays_within_embed_limits():
+    from bot.core.gating import Venue
+    from bot.core.models import StoryRecord
+    from bot.discord_adapter.render import story_card
+
+    long = "word " * 2000
+    meta = StoryMeta(
+        title="T" * 300,
+        author="A" * 300,
+        fandom="F" * 2000,
+        rating_raw="K",
+        summary=long,
+        warnings=("Major Character Death",) * 3,
+        content_notes=long,
+        extra={"disclaimer": long, "feedback": long},
+    )
+    record = StoryRecord(1, "t", meta, 10, 1, "t.txt", "h", meta.rating)
+    embed = story_card(record, Venue(age_restricted=False), words_per_minute=230)
+    assert len(embed) <= 6000
+    assert len(embed.title) <= 256 and len(embed.description) <= 4096
+    assert all(len(f.value) <= 1024 for f in embed.fields)
