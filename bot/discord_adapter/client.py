@@ -53,6 +53,7 @@ class StoryBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if not self.skip_auto_sync:
             await self.sync_commands_if_changed()
+        await self.services.catalog.warm()
         # Never wait for ready here (it would deadlock); the task waits on its own.
         self._resume_task = asyncio.create_task(self._resume_readings(), name="resume-readings")
 

@@ -45,6 +45,10 @@ class Catalog:
         )
         return [slug for _title, _score, slug in found]
 
+    async def warm(self) -> None:
+        """Load the title cache now, so the first reader's autocomplete does not pay for it."""
+        await self._titles()
+
     async def _titles(self) -> dict[str, str]:
         """Every title by slug, cached until the library changes."""
         version = await self.stories.library_version()
