@@ -65,3 +65,35 @@ async def test_bot_process_logs_in_syncs_and_answers_story(tmp_path):
     assert "Synced" in log and "Shutting down" in log
     assert TOKEN not in log  # even at DEBUG, where discord.py logs the IDENTIFY payload
     assert f"Bot {TOKEN}" in server.tokens_seen  # the token did reach the server
+
+
+async def test_sync_command_syncs_to_one_guild_and_exits(tmp_path):
+    server = FakeDiscord()
+    await server.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_API_BASE_URL=server.api_url,
+        DISCORD_GATEWAY_URL=server.gateway_url,
+    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync",
+            "--guild",
+            "100000000000000002",
+            cwd=tmp_path,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        await server.stop()
+    assert process.returncode == 0, err.decode()
+    assert "Synced 6 commands to guild 100000000000000002" in out.decode()
+    assert not server.identified.is_set()  # REST only: it never opened the gateway

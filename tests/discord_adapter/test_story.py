@@ -148,3 +148,16 @@ async def test_rating_explains_where_it_may_be_read(simcord_env):
     assert fields["As the author rated it"] == "Explicit"
     assert fields["Where it may be read"] == "Only in age-restricted channels."
     assert "age-restricted" in fields["Here"]
+
+
+async def test_story_text_pings_no_one(simcord_env, stories_dir, services):
+    (stories_dir / "ping.txt").write_text("Title: Ping\nRating: K\n\n@everyone look! <@&123> and <@456>.\n")
+    await services.importer.import_paths()
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    await alice.slash(channel, "story", title="ping")
+    await simcord_env.advance_time(60)
+    posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
+    story_post = next(r for r in posts if "@everyone" in (r.json or {}).get("content", ""))
+    assert story_post.json["allowed_mentions"]["parse"] == []
