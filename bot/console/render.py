@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.gating import Venue, may_show_summary, refusal
+from bot.core.gating import Venue, may_show_summary, refusal, where_readable
 from bot.core.models import StoryRecord
 
 
@@ -32,19 +32,13 @@ def story_card(record: StoryRecord, described: dict[str, Any], venue: Venue) -> 
 
 def rating_card(record: StoryRecord, venue: Venue) -> str:
     rating = record.rating
-    if not rating.servable:
-        where = f"nowhere: {rating.refusal}"
-    elif rating.level.needs_age_restricted_channel:
-        where = "only in age-restricted channels"
-    else:
-        where = "any channel"
     lines = [
         f"Rating of {record.title}: {rating.level.value} ({rating.level.label})",
         f"As the author rated it: {rating.raw or '(not rated)'}"
         + ("" if rating.recognised else " (not a known scale: treated as unrated)"),
         f"Warnings: {', '.join(rating.warnings) or 'none given'}",
         *(f"  • {note}" for note in rating.notes()),
-        f"Where it may be read: {where}",
+        f"Where it may be read: {where_readable(rating)}",
         f"Here: {refusal(rating, venue) or 'it may be read here.'}",
     ]
     return "\n".join(lines)

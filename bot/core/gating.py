@@ -48,6 +48,15 @@ def check(rating: ContentRating, venue: Venue) -> None:
         raise RatingRefused(reason)
 
 
+def where_readable(rating: ContentRating) -> str:
+    """Where a story may be read at all, as a sentence."""
+    if not rating.servable:
+        return f"Nowhere: {rating.refusal}."
+    if rating.level.needs_age_restricted_channel:
+        return "Only in age-restricted channels."
+    return "Any channel."
+
+
 def may_show_summary(rating: ContentRating, venue: Venue) -> bool:
     """Summaries of M, E and U stories stay out of channels that are not age-restricted."""
     return rating.servable and (venue.age_restricted or not rating.level.needs_age_restricted_channel)

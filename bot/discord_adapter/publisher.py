@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import discord
 
 from bot.reading.ports import ChannelInfo, DeliveryError
 
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.DMChannel
+
+
+@contextmanager
+def delivery_errors(forbidden: str) -> Iterator[None]:
+    """Discord's HTTP errors as delivery errors: gone or refused is permanent, 5xx and 429 are not."""
+    try:
+        yield
+    except discord.NotFound:
+        raise DeliveryError("The channel no longer exists.", permanent=True) from None
+    except discord.Forbidden:
+        raise DeliveryError(forbidden, permanent=True) from None
+    except discord.HTTPException as exc:
+        transient = exc.status >= 500 or exc.status == 429
+        raise DeliveryError(f"Discord did not accept the request ({exc.status}).", permanent=not transient) from None
 
 
 class DiscordPublisher:
@@ -16,17 +33,8 @@ class DiscordPublisher:
     async def _channel(self, channel_id: int) -> Postable:
         channel = self.client.get_channel(channel_id)
         if channel is None:
-            try:
+            with delivery_errors(f"Storyteller can no longer see <#{channel_id}>: give it View Channel there."):
                 channel = await self.client.fetch_channel(channel_id)
-            except discord.NotFound:
-                raise DeliveryError("The channel no longer exists.", permanent=True) from None
-            except discord.Forbidden:
-                raise DeliveryError(
-                    f"Storyteller can no longer see <#{channel_id}>: give it View Channel there.",
-                    permanent=True,
-                ) from None
-            except discord.HTTPException as exc:
-                raise DeliveryError(f"Discord did not answer ({exc.status}).", permanent=False) from None
         if not isinstance(channel, Postable):
             raise DeliveryError("Stories can only be read into text channels and threads.", permanent=True)
         return channel
@@ -54,24 +62,11 @@ class DiscordPublisher:
     async def send(self, channel_id: int, text: str) -> int:
         channel = await self._channel(channel_id)
         self._check_permissions(channel)
-        try:
+        with delivery_errors(f"Discord refused the post in <#{channel_id}>: check Storyteller's permissions there."):
             message = await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.NotFound:
-            raise DeliveryError("The channel no longer exists.", permanent=True) from None
-        except discord.Forbidden:
-            raise DeliveryError(
-                f"Discord refused the post in <#{channel_id}>: check Storyteller's permissions there.",
-                permanent=True,
-            ) from None
-        except discord.HTTPException as exc:
-            raise DeliveryError(
-                f"Discord did not accept the post ({exc.status}).", permanent=exc.status < 500
-            ) from None
         return message.id
 
     async def typing(self, channel_id: int) -> None:
         channel = await self._channel(channel_id)
-        try:
+        with delivery_errors("typing refused"):
             await channel.typing()
-        except discord.HTTPException as exc:
-            raise DeliveryError(f"typing failed ({exc.status})", permanent=False) from None

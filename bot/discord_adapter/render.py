@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.gating import Venue, may_show_summary, refusal
+from bot.core.gating import Venue, may_show_summary, refusal, where_readable
 from bot.core.models import StoryRecord
 from bot.core.ratings import Rating
 from bot.reading.live import ReadingStatus
@@ -92,13 +92,7 @@ def rating_card(record: StoryRecord, venue: Venue) -> discord.Embed:
     notes = rating.notes()
     warnings = "\n".join(f"• ||{n}||" for n in notes) if notes else ", ".join(rating.warnings) or "None given"
     embed.add_field(name="Warnings", value=clip(warnings, 1024), inline=False)
-    if not rating.servable:
-        where = f"Nowhere: {rating.refusal}."
-    elif rating.level.needs_age_restricted_channel:
-        where = "Only in age-restricted channels."
-    else:
-        where = "Any channel."
-    embed.add_field(name="Where it may be read", value=where, inline=False)
+    embed.add_field(name="Where it may be read", value=where_readable(rating), inline=False)
     reason = refusal(rating, venue)
     embed.add_field(name="Here", value=clip(reason, 1024) if reason else "✅ It may be read here.", inline=False)
     return embed

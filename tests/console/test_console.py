@@ -84,7 +84,7 @@ async def test_ratings_apply_in_the_console(console):
     await app.handle("/summary grey-areas")
     assert "Mature summary" not in out.getvalue() and "Summary hidden" in out.getvalue()
     await app.handle("/rating grey-areas")
-    assert "Where it may be read: only in age-restricted channels" in out.getvalue()
+    assert "Where it may be read: Only in age-restricted channels." in out.getvalue()
 
 
 async def test_library_settings_and_errors(console):

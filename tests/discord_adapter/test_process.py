@@ -19,19 +19,25 @@ from tests.fake_discord import FakeDiscord
 TOKEN = "MTAw.fake-token-for-loopback.AbCdEf"
 
 
-async def test_bot_process_logs_in_syncs_and_answers_story(tmp_path):
-    server = FakeDiscord()
-    await server.start()
-    (tmp_path / "stories").mkdir()
-    shutil.copy(SHIPPED_STORY, tmp_path / "stories" / "fight-for-me.txt")
+def bot_env(server: FakeDiscord, **extra: str) -> dict[str, str]:
+    """This process's environment without any real Discord settings, pointed at the fake server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     env.update(
         PYTHONPATH=str(ROOT),
         DISCORD_TOKEN=TOKEN,
         DISCORD_API_BASE_URL=server.api_url,
         DISCORD_GATEWAY_URL=server.gateway_url,
-        LOG_LEVEL="DEBUG",
+        **extra,
     )
+    return env
+
+
+async def test_bot_process_logs_in_syncs_and_answers_story(tmp_path):
+    server = FakeDiscord()
+    await server.start()
+    (tmp_path / "stories").mkdir()
+    shutil.copy(SHIPPED_STORY, tmp_path / "stories" / "fight-for-me.txt")
+    env = bot_env(server, LOG_LEVEL="DEBUG")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -70,13 +76,7 @@ async def test_bot_process_logs_in_syncs_and_answers_story(tmp_path):
 async def test_sync_command_syncs_to_one_guild_and_exits(tmp_path):
     server = FakeDiscord()
     await server.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DISCORD_TOKEN=TOKEN,
-        DISCORD_API_BASE_URL=server.api_url,
-        DISCORD_GATEWAY_URL=server.gateway_url,
-    )
+    env = bot_env(server)
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
