@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from typing import TextIO
 
 from bot.reading.ports import ChannelInfo
@@ -16,14 +17,26 @@ class ConsolePublisher:
         self.out = out
         self.age_restricted = age_restricted
         self._ids = itertools.count(1)
+        self._sent: dict[str, tuple[int, str]] = {}
 
     async def channel_info(self, channel_id: int) -> ChannelInfo:
         return ChannelInfo(channel_id, CONSOLE_GUILD, self.age_restricted)
 
-    async def send(self, channel_id: int, text: str) -> int:
+    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+        if nonce is not None and nonce in self._sent:
+            return self._sent[nonce][0]
+        message_id = next(self._ids)
         self.out.write(f"\n{text}\n")
         self.out.flush()
-        return next(self._ids)
+        if nonce is not None:
+            self._sent[nonce] = (message_id, text)
+        return message_id
+
+    async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:
+        return next((mid for mid, sent in self._sent.values() if sent == text), None)
+
+    async def notify(self, guild_id: int, user_id: int, text: str) -> None:
+        self.out.write(f"\n[to the admins] {text}\n")
 
     async def typing(self, channel_id: int) -> None:
         return None

@@ -111,7 +111,9 @@ def parse_cadence(every: str, at: str | None = None, *, start_weekday: int = 0) 
     )
 
 
-def occurrences(cadence: Cadence, zone: tzinfo, after: datetime, *, anchor: datetime | None = None) -> Iterator[datetime]:
+def occurrences(
+    cadence: Cadence, zone: tzinfo, after: datetime, *, anchor: datetime | None = None
+) -> Iterator[datetime]:
     """Release instants (aware UTC) strictly after ``after``, in order, forever.
 
     Interval cadences count whole hours from ``anchor``; the others are local

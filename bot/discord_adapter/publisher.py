@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import discord
 
 from bot.reading.ports import ChannelInfo, DeliveryError
 
+_NO_MENTIONS = discord.AllowedMentions.none()
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.DMChannel
 
 
@@ -59,12 +61,37 @@ class DiscordPublisher:
                 permanent=True,
             )
 
-    async def send(self, channel_id: int, text: str) -> int:
+    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
         channel = await self._channel(channel_id)
         self._check_permissions(channel)
+        # The role a schedule pings is the one mention allowed; story text pings no one.
+        mentions = discord.AllowedMentions(everyone=False, users=False, roles=True) if nonce else _NO_MENTIONS
         with delivery_errors(f"Discord refused the post in <#{channel_id}>: check Storyteller's permissions there."):
-            message = await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+            if nonce is None:
+                message = await channel.send(text, allowed_mentions=_NO_MENTIONS)
+            else:  # discord.py sets enforce_nonce with a nonce: retries within minutes are dropped
+                message = await channel.send(text, allowed_mentions=mentions, nonce=nonce)
         return message.id
+
+    async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:
+        channel = await self._channel(channel_id)
+        me = self.client.user
+        with delivery_errors(f"Storyteller cannot read the history of <#{channel_id}>."):
+            async for message in channel.history(limit=50, after=since):
+                if me is not None and message.author.id == me.id and message.content == text:
+                    return message.id
+        return None
+
+    async def notify(self, guild_id: int, user_id: int, text: str) -> None:
+        guild = self.client.get_guild(guild_id)
+        channel = guild.system_channel if guild else None
+        if channel is not None and channel.permissions_for(channel.guild.me).send_messages:
+            with delivery_errors("system channel refused"):
+                await channel.send(text, allowed_mentions=_NO_MENTIONS)
+            return
+        with delivery_errors("the admin's DMs are closed"):
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            await user.send(text, allowed_mentions=_NO_MENTIONS)
 
     async def typing(self, channel_id: int) -> None:
         channel = await self._channel(channel_id)

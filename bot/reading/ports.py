@@ -55,8 +55,20 @@ class Publisher(Protocol):
         """The channel as it is now; raises a permanent :class:`DeliveryError` if it is gone."""
         ...
 
-    async def send(self, channel_id: int, text: str) -> int:
-        """Post ``text`` (mentions disabled); returns the message id."""
+    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+        """Post ``text`` (mentions disabled); returns the message id.
+
+        With a ``nonce``, a retry of the same post within a few minutes returns the
+        first message instead of posting again (Discord's ``enforce_nonce``).
+        """
         ...
 
     async def typing(self, channel_id: int) -> None: ...
+
+    async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:
+        """The id of a message of ours with exactly ``text`` posted since ``since``, if any."""
+        ...
+
+    async def notify(self, guild_id: int, user_id: int, text: str) -> None:
+        """Tell a guild's admins about a problem (system channel, else the user who set it up)."""
+        ...

@@ -68,8 +68,12 @@ def test_times_of_day():
 
 
 def test_cadence_round_trips_through_storage():
-    for cadence in (parse_cadence("daily", "20:00"), parse_cadence("6 hours"), parse_cadence("0 8 * * *"),
-                    parse_cadence("sunday", "9:15")):
+    for cadence in (
+        parse_cadence("daily", "20:00"),
+        parse_cadence("6 hours"),
+        parse_cadence("0 8 * * *"),
+        parse_cadence("sunday", "9:15"),
+    ):
         assert Cadence.decode(cadence.encode()) == cadence
 
 

@@ -1,0 +1,166 @@
+"""The serial-reading use cases behind ``/schedule``: create, steer and explain schedules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.errors import StorytellerError
+from bot.core.gating import refusal
+from bot.core.models import StoryRecord
+from bot.core.schedule import Plan, ScheduleError, next_release, parse_cadence, plan
+from bot.reading.ports import DeliveryError
+from bot.reading.scheduler import Scheduler
+from bot.reading.zones import time_zone
+from bot.store.schedules import Schedule
+
+CATCH_UP = ("shift", "late", "skip")
+
+
+class NoSuchSchedule(StorytellerError):
+    def __init__(self, schedule_id: int) -> None:
+        super().__init__(f"There is no schedule #{schedule_id} in this server. `/schedule list` shows them.")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleStatus:
+    schedule: Schedule
+    title: str
+    problem: str | None  # what is wrong right now, and what fixes it
+
+
+class Serials:
+    """Schedules for a guild, over the scheduler that releases them."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.schedules = scheduler.schedules
+        self.clock = scheduler.clock
+
+    async def create(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        record: StoryRecord,
+        user_id: int,
+        every: str = "daily",
+        at: str | None = None,
+        timezone: str = "UTC",
+        start: datetime | None = None,
+        minutes: float | None = None,
+        catch_up: str = "shift",
+        role_id: int | None = None,
+    ) -> tuple[Schedule, Plan]:
+        """Schedule ``record`` into a channel; nothing is stored unless every choice is valid."""
+        zone = time_zone(timezone)
+        if catch_up not in CATCH_UP:
+            raise ScheduleError(f"Catch-up must be one of {', '.join(CATCH_UP)}.")
+        now = self.clock.now()
+        start = max(start or now, now)
+        begin = start.astimezone(zone)
+        cadence = parse_cadence(every, at, start_weekday=begin.weekday())
+        reason = refusal(record.rating, await self.scheduler.live.venue(channel_id))
+        if reason is not None:
+            raise ScheduleError(reason)
+        length = minutes or self.scheduler.catalog.installment_minutes
+        installments = await self.scheduler.catalog.installments(record, length)
+        preview = plan(cadence, zone, start, len(installments))
+        first = preview.first[0]
+        schedule = await self.schedules.create(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            story_id=record.id,
+            cadence=cadence,
+            timezone=str(zone),
+            minutes=length,
+            catch_up=catch_up,
+            role_id=role_id,
+            total=len(installments),
+            first_due=first,
+            anchor=start,
+            created_by=user_id,
+            now=now,
+        )
+        self.scheduler.wake(first)
+        return schedule, preview
+
+    async def get(self, guild_id: int, schedule_id: int) -> Schedule:
+        schedule = await self.schedules.get(schedule_id)
+        if schedule is None or schedule.guild_id != guild_id:
+            raise NoSuchSchedule(schedule_id)
+        return schedule
+
+    async def pause(self, guild_id: int, schedule_id: int) -> Schedule:
+        schedule = await self.get(guild_id, schedule_id)
+        await self.schedules.update(
+            schedule.id, self.clock.now(), state="paused", reason_code="admin", reason="Paused by an admin."
+        )
+        return await self.get(guild_id, schedule_id)
+
+    async def resume(self, guild_id: int, schedule_id: int) -> Schedule:
+        """Resume; a release missed while paused posts now and the schedule moves on from there."""
+        schedule = await self.get(guild_id, schedule_id)
+        if schedule.state == "finished":
+            raise StorytellerError(f"Schedule #{schedule_id} has released every installment already.")
+        now = self.clock.now()
+        due = schedule.next_due or now
+        await self.schedules.update(
+            schedule.id,
+            now,
+            state="active",
+            reason_code=None,
+            reason=None,
+            admins_told=0,
+            next_due=max(due, now) if due > now else now,
+            slot=schedule.slot or now,
+        )
+        self.scheduler.wake(now)
+        return await self.get(guild_id, schedule_id)
+
+    async def post_now(self, guild_id: int, schedule_id: int) -> Schedule:
+        schedule = await self.get(guild_id, schedule_id)
+        if schedule.state != "active":
+            raise StorytellerError(f"Schedule #{schedule_id} is {schedule.state}; resume it first.")
+        now = self.clock.now()
+        await self.schedules.update(schedule.id, now, next_due=now, slot=now)
+        self.scheduler.wake(now)
+        return await self.get(guild_id, schedule_id)
+
+    async def skip(self, guild_id: int, schedule_id: int) -> Schedule:
+        """Skip the next installment: the one after it takes its slot."""
+        schedule = await self.get(guild_id, schedule_id)
+        if schedule.finished:
+            raise StorytellerError(f"Schedule #{schedule_id} has nothing left to skip.")
+        following = schedule.next_installment + 1
+        changes: dict[str, object] = {"next_installment": following}
+        if following > schedule.total:
+            changes.update(state="finished", next_due=None, slot=None)
+        await self.schedules.update(schedule.id, self.clock.now(), **changes)
+        return await self.get(guild_id, schedule_id)
+
+    async def cancel(self, guild_id: int, schedule_id: int) -> None:
+        schedule = await self.get(guild_id, schedule_id)
+        await self.schedules.delete(schedule.id)
+
+    async def status(self, guild_id: int, schedule_id: int) -> ScheduleStatus:
+        """The schedule, and what is wrong with it right now if anything."""
+        schedule = await self.get(guild_id, schedule_id)
+        record = await self.scheduler.stories.by_id(schedule.story_id)
+        title = record.title if record else "(removed story)"
+        problem = schedule.reason if schedule.state == "paused" or schedule.reason_code == "retrying" else None
+        if problem is None and record is not None and schedule.state == "active":
+            try:
+                problem = refusal(record.rating, await self.scheduler.live.venue(schedule.channel_id))
+            except DeliveryError as exc:
+                problem = exc.reason
+        return ScheduleStatus(schedule, title, problem)
+
+    def upcoming(self, schedule: Schedule, count: int = 3) -> list[datetime]:
+        if schedule.next_due is None or schedule.state != "active":
+            return []
+        times = [schedule.next_due]
+        zone = time_zone(schedule.timezone)
+        while len(times) < min(count, schedule.total - schedule.next_installment + 1):
+            times.append(next_release(schedule.cadence, zone, times[-1], anchor=schedule.anchor))
+        return times

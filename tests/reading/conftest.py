@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.reading.scheduler import Scheduler
+from bot.reading.send_queue import SendQueue
+from bot.reading.serials import Serials
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.database import Database
+from bot.store.schedules import ScheduleRepository
+from tests.conftest import SHIPPED_STORY
+from tests.reading.fakes import FakeDiscord, VirtualClock
+
+# A story of twelve ~1-minute installments, each its own chapter.
+SERIAL = "Title: The Long Watch\nAuthor: Q\nRating: K\n\n" + "\n\n".join(
+    f"Chapter {n}\n\n" + ("Night fell again over the quiet town. " * 30) for n in range(1, 13)
+)
+
+
+@dataclass
+class World:
+    services: Services
+    discord: FakeDiscord
+    scheduler: Scheduler
+    serials: Serials
+    db_path: Path
+    time: VirtualClock
+
+    async def settle(self) -> None:
+        """Until every engine task is asleep on the clock or queued for a send slot."""
+        tasks = 2  # the dispatcher and the send queue's worker
+        for _ in range(20_000):
+            await asyncio.sleep(0)
+            busy = tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
+            if busy <= 0:
+                await asyncio.sleep(0.001)  # one more look after aiosqlite's thread had its turn
+                busy = tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
+                if busy <= 0:
+                    return
+            elif _ % 50 == 0:
+                await asyncio.sleep(0.0005)
+        raise AssertionError("the engine never settled")
+
+    async def run_for(self, seconds: float) -> None:
+        """Let ``seconds`` of engine time pass, waking every sleeper in order."""
+        end = self.time.now() + timedelta(seconds=seconds)
+        while True:
+            await self.settle()
+            wake = self.time.next_wake()
+            if wake is None or wake > end:
+                self.time.advance_to(end)
+                await self.settle()
+                return
+            self.time.advance_to(wake)
+
+    async def story(self, slug: str):
+        return await self.services.stories.by_slug(slug)
+
+    async def close(self) -> None:
+        await self.scheduler.close()
+        await self.services.db.close()
+
+
+async def build_world(
+    db_path: Path, stories_dir: Path, discord: FakeDiscord | None = None, time: VirtualClock | None = None
+) -> World:
+    time = time or VirtualClock()
+    clock = time.clock
+    db = await Database.open(db_path)
+    services = Services(
+        Settings(database_path=db_path, stories_dir=stories_dir, installment_minutes=1), db, now=clock.now
+    )
+    await services.importer.import_paths()
+    discord = discord or FakeDiscord(clock)
+    discord.clock = clock
+    live = services.live(discord, clock)
+    scheduler = Scheduler(
+        schedules=ScheduleRepository(db), stories=services.stories, live=live, clock=clock, queue=SendQueue(clock)
+    )
+    return World(services, discord, scheduler, Serials(scheduler), db_path, time)
+
+
+@pytest.fixture
+def stories_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    shutil.copy(SHIPPED_STORY, folder / "fight-for-me.txt")
+    (folder / "the-long-watch.txt").write_text(SERIAL, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+async def open_world(tmp_path: Path, stories_dir: Path) -> AsyncIterator[Callable[..., Awaitable[World]]]:
+    """Builds worlds inside the test, where looptime's clock runs (not in fixture set-up)."""
+    opened: list[World] = []
+
+    async def build(
+        db_name: str = "serials.db", discord: FakeDiscord | None = None, time: VirtualClock | None = None
+    ) -> World:
+        world = await build_world(tmp_path / db_name, stories_dir, discord, time)
+        world.scheduler.start()
+        opened.append(world)
+        return world
+
+    yield build
+    for world in opened:
+        await world.close()

@@ -1,0 +1,111 @@
+"""The delivery engine on loop time: weeks of releases in milliseconds, with a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY = 24 * 3600
+
+
+def releases(world, channel_id):
+    return [p for p in world.discord.posts if p.channel_id == channel_id and p.text.startswith("📖")]
+
+
+async def test_daily_at_20_paris_posts_one_installment_a_day_across_dst(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    schedule, preview = await world.serials.create(
+        guild_id=1, channel_id=10, record=record, user_id=7, every="daily", at="20:00", timezone="Europe/Paris"
+    )
+    assert schedule.total == 12
+    assert [t.astimezone(PARIS).strftime("%d %H:%M") for t in preview.first] == ["25 20:00", "26 20:00", "27 20:00"]
+    await world.run_for(14 * DAY)
+    posted = releases(world, 10)
+    assert [p.text.split("installment ")[1].split(" of")[0] for p in posted] == [str(n) for n in range(1, 13)]
+    local = [p.at.astimezone(PARIS) for p in posted]
+    assert all(t.strftime("%H:%M") == "20:00" for t in local)  # before and after 29 March
+    assert [t.day for t in local] == list(range(25, 32)) + [1, 2, 3, 4, 5]
+    assert {t.utcoffset() for t in local} == {timedelta(hours=1), timedelta(hours=2)}
+    done = await world.serials.get(1, schedule.id)
+    assert done.state == "finished"
+
+
+async def test_each_installment_text_follows_its_heading_in_order(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="6 hours")
+    await world.run_for(4 * DAY)
+    texts = world.discord.channel(10)
+    headings = [n for n, t in enumerate(texts) if t.startswith("📖")]
+    assert len(headings) == 12
+    installments = await world.services.catalog.installments(record, 1)
+    expected = []
+    for installment in installments:
+        expected += list(installment.messages)
+    assert [t for t in texts if not t.startswith("📖")] == expected
+
+
+async def test_deleted_channel_pauses_that_schedule_and_others_keep_posting(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    broken, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
+    healthy, _ = await world.serials.create(guild_id=2, channel_id=20, record=record, user_id=8, every="daily")
+    await world.run_for(DAY)
+    world.discord.deleted.add(10)
+    await world.run_for(3 * DAY)
+    status = await world.serials.status(1, broken.id)
+    assert status.schedule.state == "paused" and "no longer exists" in status.problem
+    assert len(releases(world, 20)) == 4
+    assert len(world.discord.notices) == 1  # the admins are told once
+    await world.run_for(3 * DAY)
+    assert len(world.discord.notices) == 1
+
+
+async def test_lost_permission_pauses_with_the_reason_and_resume_picks_up(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    schedule, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
+    await world.run_for(DAY)
+    world.discord.forbidden.add(10)
+    await world.run_for(2 * DAY)
+    status = await world.serials.status(1, schedule.id)
+    assert status.schedule.state == "paused" and "Send Messages" in status.problem
+    world.discord.forbidden.clear()
+    await world.serials.resume(1, schedule.id)
+    await world.run_for(60)
+    assert len(releases(world, 10)) == 2  # the held installment posts at once, never a burst
+
+
+async def test_adult_story_schedule_refused_in_an_ordinary_channel(open_world, stories_dir):
+    world = await open_world()
+    from bot.core.schedule import ScheduleError
+
+    (stories_dir / "heat.txt").write_text("Title: Heat\nRating: Explicit\n\nText.\n")
+    await world.services.importer.import_paths()
+    with pytest.raises(ScheduleError, match="age-restricted"):
+        await world.serials.create(guild_id=1, channel_id=10, record=await world.story("heat"), user_id=7)
+    world.discord.age_restricted.add(10)
+    schedule, _ = await world.serials.create(guild_id=1, channel_id=10, record=await world.story("heat"), user_id=7)
+    world.discord.age_restricted.clear()  # an admin changes the channel later
+    await world.run_for(DAY)
+    status = await world.serials.status(1, schedule.id)
+    assert status.schedule.state == "paused" and "age-restricted" in status.problem
+    assert releases(world, 10) == []
+
+
+async def test_post_now_skip_and_cancel(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    schedule, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="weekly")
+    await world.serials.post_now(1, schedule.id)
+    await world.run_for(1)
+    assert len(releases(world, 10)) == 1
+    await world.serials.skip(1, schedule.id)
+    assert (await world.serials.get(1, schedule.id)).next_installment == 3
+    await world.serials.cancel(1, schedule.id)
+    await world.run_for(30 * DAY)
+    assert len(releases(world, 10)) == 1
