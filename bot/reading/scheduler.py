@@ -43,7 +43,9 @@ class Scheduler:
         live: LiveReadings,
         clock: Clock,
         queue: SendQueue,
+        max_sleep: float = MAX_SLEEP,
     ) -> None:
+        self.max_sleep = max_sleep
         self.schedules = schedules
         self.stories = stories
         self.live = live  # for the venue check and the publisher, shared with live readings

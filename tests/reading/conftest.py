@@ -21,7 +21,7 @@ from tests.reading.fakes import FakeDiscord, VirtualClock
 
 # A story of twelve ~1-minute installments, each its own chapter.
 SERIAL = "Title: The Long Watch\nAuthor: Q\nRating: K\n\n" + "\n\n".join(
-    f"Chapter {n}\n\n" + ("Night fell again over the quiet town. " * 30) for n in range(1, 13)
+    f"Chapter {n}\n\n" + (f"Night {n} fell again over the quiet town. " * 30) for n in range(1, 13)
 )
 
 
@@ -37,16 +37,16 @@ class World:
     async def settle(self) -> None:
         """Until every engine task is asleep on the clock or queued for a send slot."""
         tasks = 2  # the dispatcher and the send queue's worker
-        for _ in range(20_000):
-            await asyncio.sleep(0)
-            busy = tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
-            if busy <= 0:
-                await asyncio.sleep(0.001)  # one more look after aiosqlite's thread had its turn
-                busy = tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
-                if busy <= 0:
+
+        def busy() -> int:
+            return tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
+
+        for attempt in range(100_000):
+            await asyncio.sleep(0 if attempt % 20 else 0.0002)  # let aiosqlite's thread hand back results
+            if busy() <= 0:
+                await asyncio.sleep(0)
+                if busy() <= 0:
                     return
-            elif _ % 50 == 0:
-                await asyncio.sleep(0.0005)
         raise AssertionError("the engine never settled")
 
     async def run_for(self, seconds: float) -> None:

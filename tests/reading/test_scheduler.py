@@ -28,7 +28,7 @@ async def test_daily_at_20_paris_posts_one_installment_a_day_across_dst(open_wor
     assert [p.text.split("installment ")[1].split(" of")[0] for p in posted] == [str(n) for n in range(1, 13)]
     local = [p.at.astimezone(PARIS) for p in posted]
     assert all(t.strftime("%H:%M") == "20:00" for t in local)  # before and after 29 March
-    assert [t.day for t in local] == list(range(25, 32)) + [1, 2, 3, 4, 5]
+    assert [t.day for t in local] == [25, 26, 27, 28, 29, 30, 31, 1, 2, 3, 4, 5]
     assert {t.utcoffset() for t in local} == {timedelta(hours=1), timedelta(hours=2)}
     done = await world.serials.get(1, schedule.id)
     assert done.state == "finished"
@@ -53,7 +53,7 @@ async def test_deleted_channel_pauses_that_schedule_and_others_keep_posting(open
     world = await open_world()
     record = await world.story("the-long-watch")
     broken, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
-    healthy, _ = await world.serials.create(guild_id=2, channel_id=20, record=record, user_id=8, every="daily")
+    await world.serials.create(guild_id=2, channel_id=20, record=record, user_id=8, every="daily")
     await world.run_for(DAY)
     world.discord.deleted.add(10)
     await world.run_for(3 * DAY)
