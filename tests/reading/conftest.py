@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.schedules import ScheduleRepository
 from tests.conftest import SHIPPED_STORY
-from tests.reading.fakes import FakeDiscord, VirtualClock
+from tests.reading.fakes import Crash, FakeDiscord, VirtualClock
 
 # A story of twelve ~1-minute installments, each its own chapter.
 SERIAL = "Title: The Long Watch\nAuthor: Q\nRating: K\n\n" + "\n\n".join(
@@ -42,6 +42,8 @@ class World:
             return tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
 
         for attempt in range(100_000):
+            if self.discord.crashed:  # the process died: nothing more of it runs
+                raise Crash("the process was killed")
             await asyncio.sleep(0 if attempt % 20 else 0.0002)  # let aiosqlite's thread hand back results
             if busy() <= 0:
                 await asyncio.sleep(0)

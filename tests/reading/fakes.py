@@ -78,6 +78,7 @@ class FakeDiscord:
     notices: list[tuple[int, str]] = field(default_factory=list)
     crash_at: int | None = None  # crash on the Nth send: before it reaches Discord (odd) or after (even)
     sends: int = 0
+    crashed: bool = False
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def channel(self, channel_id: int) -> list[str]:
@@ -91,6 +92,7 @@ class FakeDiscord:
     async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
         self.sends += 1
         if self.crash_at is not None and self.sends == self.crash_at and self.sends % 2:
+            self.crashed = True
             raise Crash(f"crash before send {self.sends}")
         if channel_id in self.deleted:
             raise DeliveryError("The channel no longer exists.", permanent=True)
@@ -103,6 +105,7 @@ class FakeDiscord:
         post = Posted(next(self._ids), channel_id, text, now, nonce)
         self.posts.append(post)
         if self.crash_at is not None and self.sends == self.crash_at:
+            self.crashed = True
             raise Crash(f"crash after send {self.sends}, before its id was recorded")
         await asyncio.sleep(0)
         return post.id

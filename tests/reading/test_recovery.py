@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -27,13 +29,12 @@ async def finish_after_crashes(open_world, crash_points: list[int]):
     schedule, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
     for point in crash_points:
         discord.crash_at = point
-        try:
+        with contextlib.suppress(Crash):
             await world.run_for(20 * DAY)
-        except (Crash, AssertionError):
-            pass
+        assert discord.crashed
         # The process is gone: its tasks die with it, then a new one starts on the same file.
         await world.close()
-        discord.crash_at = None
+        discord.crash_at, discord.crashed = None, False
         world = await open_world("crash.db", discord, time)
         await world.run_for(60)
     await world.run_for(20 * DAY)
@@ -50,7 +51,30 @@ async def test_a_crash_at_any_send_loses_nothing_and_repeats_nothing(open_world,
 
 
 async def test_many_crashes_in_one_life(open_world):
-    world, _, discord = await finish_after_crashes(open_world, [3, 4, 8, 9, 15, 22])
+    _, _, discord = await finish_after_crashes(open_world, [3, 4, 8, 9, 15, 22])
+    assert installment_numbers(discord, 10) == list(range(1, 13))
+    assert len(discord.channel(10)) == 24
+
+
+async def test_crash_between_posting_and_moving_on(open_world):
+    """Every part of an installment recorded, then the process dies before the schedule moves on."""
+    time = VirtualClock()
+    discord = FakeDiscord(time.clock)
+    world = await open_world("advance.db", discord, time)
+    record = await world.story("the-long-watch")
+    await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
+
+    async def die(schedule):
+        discord.crashed = True
+        raise Crash("killed before moving on")
+
+    world.scheduler._advance = die
+    with contextlib.suppress(Crash):
+        await world.run_for(DAY)
+    await world.close()
+    discord.crashed = False
+    world = await open_world("advance.db", discord, time)
+    await world.run_for(20 * DAY)
     assert installment_numbers(discord, 10) == list(range(1, 13))
     assert len(discord.channel(10)) == 24
 
@@ -63,12 +87,10 @@ async def test_resend_after_nonce_window_is_found_not_repeated(open_world):
     record = await world.story("the-long-watch")
     await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
     discord.crash_at = 2  # the first installment's text reaches Discord; its id is never recorded
-    try:
+    with contextlib.suppress(Crash):
         await world.run_for(DAY)
-    except (Crash, AssertionError):
-        pass
     await world.close()
-    discord.crash_at = None
+    discord.crash_at, discord.crashed = None, False
     time.advance_to(time.now() + timedelta(days=1))  # far past the nonce window
     world = await open_world("late.db", discord, time)
     await world.run_for(20 * DAY)
@@ -105,7 +127,7 @@ async def test_downtime_shift_posts_the_missed_one_now_and_moves_on(open_world):
 
 async def test_downtime_late_posts_missed_ones_gently_then_rejoins(open_world):
     _, discord, restart, posts = await downtime(open_world, "late")
-    gaps = [b.at - a.at for a, b in zip(posts, posts[1:4], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(posts[:4])]
     assert posts[0].at == restart
     assert all(g >= timedelta(minutes=10) for g in gaps)  # never a burst
     assert [p.at.strftime("%d %H:%M") for p in posts[:3]] == ["29 21:00", "29 21:10", "29 21:20"]
@@ -114,7 +136,7 @@ async def test_downtime_late_posts_missed_ones_gently_then_rejoins(open_world):
 
 
 async def test_downtime_skip_jumps_ahead_with_a_notice(open_world):
-    _, discord, restart, posts = await downtime(open_world, "skip")
+    _, discord, _, posts = await downtime(open_world, "skip")
     notice = next(t for t in discord.channel(10) if t.startswith("⏭️"))
     assert "skipped installments 3 to 5" in notice
     assert posts[0].at.strftime("%d %H:%M") == "30 20:00"
