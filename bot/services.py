@@ -9,10 +9,13 @@ from bot.library.catalog import Catalog
 from bot.library.importer import Importer
 from bot.reading.live import LiveReadings
 from bot.reading.ports import Clock, Publisher
+from bot.reading.scheduler import Scheduler
+from bot.reading.send_queue import SendQueue
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.guilds import BotStateRepository, GuildSettingsRepository
 from bot.store.readings import LiveReadingRepository, ReaderProgressRepository
+from bot.store.schedules import ScheduleRepository
 from bot.store.stories import StoryRepository
 
 
@@ -31,12 +34,17 @@ class Services:
         self.bot_state = BotStateRepository(db)
         self.live_readings = LiveReadingRepository(db)
         self.progress = ReaderProgressRepository(db)
+        self.schedules = ScheduleRepository(db)
         self.catalog = Catalog(
             self.stories,
             words_per_minute=settings.words_per_minute,
             installment_minutes=settings.installment_minutes,
         )
         self.importer = Importer(self.stories, settings.stories_dir, now)
+
+    def scheduler(self, live: LiveReadings, clock: Clock) -> Scheduler:
+        """The serial-reading engine, posting through the same publisher as live readings."""
+        return Scheduler(schedules=self.schedules, stories=self.stories, live=live, clock=clock, queue=SendQueue(clock))
 
     def live(self, publisher: Publisher, clock: Clock) -> LiveReadings:
         return LiveReadings(

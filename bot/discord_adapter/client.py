@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.discord_adapter.publisher import DiscordPublisher
 from bot.discord_adapter.tree import StoryTree
 from bot.reading.ports import Clock
+from bot.reading.serials import Serials
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ EXTENSIONS = (
     "bot.discord_adapter.cogs.reading",
     "bot.discord_adapter.cogs.library",
     "bot.discord_adapter.cogs.admin",
+    "bot.discord_adapter.cogs.schedule",
 )
 SYNC_HASH_KEY = "command_tree_hash"
 
@@ -42,6 +44,8 @@ class StoryBot(commands.Bot):
         self.clock = clock
         self.publisher = DiscordPublisher(self)
         self.live = services.live(self.publisher, clock)
+        self.scheduler = services.scheduler(self.live, clock)
+        self.serials = Serials(self.scheduler)
         self._resume_task: asyncio.Task[None] | None = None
         self.skip_auto_sync = False  # the sync command syncs explicitly instead
 
@@ -92,6 +96,8 @@ class StoryBot(commands.Bot):
         resumed = await self.live.resume_all()
         if resumed:
             log.info("Resumed %d live readings", resumed)
+        self.scheduler.start()
+        log.info("Scheduler started with %d active schedules", await self.serials.schedules.count_active())
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -100,5 +106,6 @@ class StoryBot(commands.Bot):
     async def close(self) -> None:
         if self._resume_task is not None:
             self._resume_task.cancel()
+        await self.scheduler.close()  # deliveries resume from their recorded intents next start
         await self.live.close()  # readings stop at a message boundary and resume next start
         await super().close()

@@ -243,6 +243,7 @@ class LiveReadings:
         try:
             await asyncio.wait({sleeper})
         finally:
+            sleeper.cancel()  # when the reading task itself is cancelled, its sleep goes with it
             self._sleepers.pop(channel_id, None)
         return not sleeper.cancelled()
 

@@ -97,13 +97,15 @@ class Scheduler:
                     self._inflight[schedule.id] = task
                     task.add_done_callback(lambda t, sid=schedule.id: self._done(sid, t))
             upcoming = await self.schedules.earliest_due_after(now)
-            wake_at = (
-                min(upcoming, now + timedelta(seconds=MAX_SLEEP)) if upcoming else now + timedelta(seconds=MAX_SLEEP)
-            )
+            latest = now + timedelta(seconds=self.max_sleep)
+            wake_at = min(upcoming, latest) if upcoming else latest
             self._sleep_until = wake_at
             self._sleeper = asyncio.ensure_future(self.clock.sleep((wake_at - now).total_seconds()))
-            await asyncio.wait({self._sleeper})
-            self._sleeper = None
+            try:
+                await asyncio.wait({self._sleeper})
+            finally:  # cancelled while asleep: the sleep must not outlive the dispatcher
+                self._sleeper.cancel()
+                self._sleeper = None
 
     def _done(self, schedule_id: int, task: asyncio.Task[None]) -> None:
         if self._inflight.get(schedule_id) is task:

@@ -17,7 +17,7 @@ from bot.reading.ports import Clock
 PER_CHANNEL = 5
 CHANNEL_WINDOW = 5.0
 PER_SECOND = 50
-IDLE = 3600.0
+IDLE = 7 * 24 * 3600.0  # nothing to grant: sleep until a request arrives (slot() wakes the worker)
 
 
 @dataclass
@@ -137,5 +137,8 @@ class SendQueue:
             if self.pending() == 0:
                 delay = IDLE
             self._sleeper = asyncio.ensure_future(self.clock.sleep(delay))
-            await asyncio.wait({self._sleeper})
-            self._sleeper = None
+            try:
+                await asyncio.wait({self._sleeper})
+            finally:  # cancelled while asleep: the sleep must not outlive the worker
+                self._sleeper.cancel()
+                self._sleeper = None

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.discord_adapter.client import StoryBot
-from bot.reading.ports import Clock
+from bot.discord_adapter.runner import build_bot
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.database import Database
@@ -47,7 +47,7 @@ async def services(tmp_path: Path, stories_dir: Path):
 
 @pytest.fixture
 def simcord_bot(services: Services) -> StoryBot:
-    return StoryBot(services=services, clock=Clock.system())
+    return build_bot(services)
 
 
 def age_restrict(env, channel, restricted: bool = True) -> None:

@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from discord import app_commands
 
 from bot.core.models import Chapter, Story, StoryMeta
-from bot.discord_adapter.client import StoryBot
-from bot.discord_adapter.runner import RedactToken
-from bot.reading.ports import Clock
+from bot.discord_adapter.runner import RedactToken, build_bot
 
 NAME = re.compile(r"^[-_'\w]{1,32}$")
 
@@ -59,10 +57,10 @@ async def test_commands_sync_only_when_they_changed(simcord_env, services):
         return [r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
 
     assert len(puts()) == 1  # the first start synced
-    await simcord_env.restart_bot(StoryBot(services=services, clock=Clock.system()))
+    await simcord_env.restart_bot(build_bot(services))
     assert len(puts()) == 1  # unchanged tree: no second sync
     await services.bot_state.set("command_tree_hash", "stale")
-    await simcord_env.restart_bot(StoryBot(services=services, clock=Clock.system()))
+    await simcord_env.restart_bot(build_bot(services))
     assert len(puts()) == 2
 
 
@@ -78,7 +76,7 @@ async def test_library_pages_work_after_a_restart(simcord_env, services):
     first = await alice.slash(channel, "library")
     assert first.ephemeral
     assert "Page 1 of 2" in first.response.embeds[0].footer.text
-    await simcord_env.restart_bot(StoryBot(services=services, clock=Clock.system()))
+    await simcord_env.restart_bot(build_bot(services))
     second = await alice.click(first.response, label="Next ▶")
     assert "Page 2 of 2" in second.response.embeds[0].footer.text
     rated = await alice.slash(channel, "library", rating="E")

@@ -7,9 +7,8 @@ import pytest
 from simcord import assert_error
 
 from bot.core.text import plain_words
-from bot.discord_adapter.client import StoryBot
+from bot.discord_adapter.runner import build_bot
 from bot.reading.live import ReadingAlreadyRunning
-from bot.reading.ports import Clock
 from tests.discord_adapter.conftest import age_restrict
 from tests.discord_adapter.test_story import BODY_WORDS, story_messages
 
@@ -74,7 +73,7 @@ async def test_reading_resumes_after_a_restart_and_old_buttons_work(simcord_env,
     await simcord_env.advance_time(100)
     before = len(posted(simcord_env, channel))
     assert 1 <= before < 4
-    await simcord_env.restart_bot(StoryBot(services=services, clock=Clock.system()))
+    await simcord_env.restart_bot(build_bot(services))
     paused = await alice.click(result.response, label="Pause")  # a button from before the restart
     assert "Paused" in paused.response.content
     await alice.click(result.response, label="Resume")

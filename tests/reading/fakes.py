@@ -76,9 +76,16 @@ class FakeDiscord:
     forbidden: set[int] = field(default_factory=set)
     age_restricted: set[int] = field(default_factory=set)
     notices: list[tuple[int, str]] = field(default_factory=list)
-    crash_at: int | None = None  # crash on the Nth send: before it reaches Discord (odd) or after (even)
+    crash_at: int | None = None  # crash on this send: before it reaches Discord, or after (crash_before)
+    crash_before: bool = True
     sends: int = 0
     crashed: bool = False
+
+    def crash_in(self, point: int) -> None:
+        """Crash at the ``(point + 1) // 2``-th send from now: odd points before it, even after it."""
+        self.crash_at = self.sends + (point + 1) // 2
+        self.crash_before = bool(point % 2)
+
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def channel(self, channel_id: int) -> list[str]:
@@ -91,7 +98,7 @@ class FakeDiscord:
 
     async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
         self.sends += 1
-        if self.crash_at is not None and self.sends == self.crash_at and self.sends % 2:
+        if self.crash_at is not None and self.sends == self.crash_at and self.crash_before:
             self.crashed = True
             raise Crash(f"crash before send {self.sends}")
         if channel_id in self.deleted:

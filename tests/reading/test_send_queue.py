@@ -22,8 +22,14 @@ async def test_a_thousand_schedules_due_in_one_minute_across_500_channels(open_w
     due = EPOCH.replace(hour=20)
     for n in range(1000):
         # 50 guilds of 10 channels each; two schedules per channel
-        await world.serials.create(guild_id=1 + n % 50, channel_id=1000 + n % 500, record=record, user_id=7,
-                                   every="daily", at=due.strftime("%H:%M"))
+        await world.serials.create(
+            guild_id=1 + n % 50,
+            channel_id=1000 + n % 500,
+            record=record,
+            user_id=7,
+            every="daily",
+            at=due.strftime("%H:%M"),
+        )
     await world.run_for(9 * 3600)
     posts = world.discord.posts
     assert len(posts) == 2000  # a heading and the text for each schedule, all delivered

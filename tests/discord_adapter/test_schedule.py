@@ -1,0 +1,105 @@
+"""/schedule through the real discord.py stack, on SimCord's virtual time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+from simcord import SetupError, assert_error
+
+from bot.discord_adapter.runner import build_bot
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY = 24 * 3600
+# Weeks of virtual time pass in these tests; SimCord settles the bot at every wake-up.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
+
+
+@pytest.fixture
+def simcord_bot(services):
+    bot = build_bot(services)
+    # The dispatcher re-checks every 15 minutes against clock drift; virtual time has none, and
+    # 8,000 idle re-checks between January and March would only slow the test down.
+    bot.scheduler.max_sleep = 7 * DAY
+    return bot
+
+
+@pytest.fixture
+def world(simcord_env):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("serial")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
+    member = guild.add_member(simcord_env.create_user("member"))
+    return guild, channel, admin, member
+
+
+def releases(env, channel):
+    return [m for m in channel.history() if m.author.id == env.bot.user.id and m.content.startswith("📖")]
+
+
+async def test_daily_at_20_paris_across_the_clock_change(simcord_env, world, stories_dir, services):
+    _, channel, admin, _ = world
+    chapters = "\n\n".join(f"Chapter {n}\n\n" + f"Evening {n} came softly. " * 40 for n in range(1, 8))
+    (stories_dir / "evenings.txt").write_text(f"Title: Seven Evenings\nAuthor: Q\nRating: K\n\n{chapters}\n")
+    await services.importer.import_paths()
+    result = await admin.slash(
+        channel,
+        "schedule create",
+        story="seven-evenings",
+        channel=channel,
+        start="2026-03-26",
+        every="daily",
+        at="20:00",
+        timezone="Europe/Paris",
+        minutes=1,
+    )
+    plan = {f.name: f.value for f in result.response.embeds[0].fields}
+    assert plan["Installments"].startswith("7 ")
+    first = datetime(2026, 3, 26, 20, 0, tzinfo=PARIS)
+    assert f"<t:{int(first.timestamp())}:F>" in plan["First posts"]
+    until = datetime(2026, 4, 3, tzinfo=UTC)
+    await simcord_env.advance_time((until - simcord_env.now()).total_seconds())
+    posted = releases(simcord_env, channel)
+    assert [m.content.split("installment ")[1].split(" of")[0] for m in posted] == [str(n) for n in range(1, 8)]
+    local = [m.created_at.astimezone(PARIS) for m in posted]
+    assert [t.strftime("%d %H:%M") for t in local] == [f"{d} 20:00" for d in range(26, 32)] + ["01 20:00"]
+    assert local[0].utcoffset() != local[-1].utcoffset()  # the clocks changed on 29 March
+
+
+async def test_member_cannot_schedule_even_when_the_group_is_opened_to_them(simcord_env, world):
+    guild, channel, _, member = world
+    with pytest.raises(SetupError, match="default-member-permissions"):
+        await member.slash(channel, "schedule list")
+    commands = await simcord_env.bot.tree.fetch_commands()
+    guild.set_command_permissions(next(c for c in commands if c.name == "schedule"), {member: True})
+    refused = await member.slash(channel, "schedule list")
+    assert refused.ephemeral and "Manage Guild" in refused.response.content
+    assert_error(simcord_env, discord.app_commands.MissingPermissions)
+
+
+async def test_status_says_why_a_schedule_cannot_post(simcord_env, world):
+    guild, channel, admin, _ = world
+    await admin.slash(channel, "schedule create", story="fight-for-me", channel=channel, every="6 hours")
+    deny = discord.PermissionOverwrite(send_messages=False)
+    await simcord_env.bot.get_channel(channel.id).set_permissions(guild.me, overwrite=deny)
+    await simcord_env.advance_time(7 * 3600)
+    status = await admin.slash(channel, "schedule status", schedule=1)
+    fields = {f.name: f.value for f in status.response.embeds[0].fields}
+    assert fields["State"] == "paused"
+    assert "Send Messages" in fields["What is wrong"]
+
+
+async def test_bad_time_zone_and_cadence_are_named(simcord_env, world):
+    _, channel, admin, _ = world
+    bad_zone = await admin.slash(channel, "schedule create", story="fight-for-me", channel=channel, timezone="Paris")
+    assert "`Paris` is not a time zone name" in bad_zone.response.content
+    bad_every = await admin.slash(
+        channel, "schedule create", story="fight-for-me", channel=channel, every="fortnightly"
+    )
+    assert "not a cadence" in bad_every.response.content
+    listed = await admin.slash(channel, "schedule list")
+    assert "No schedules yet" in listed.response.content
+    assert len(simcord_env.errors) == 2
