@@ -12,7 +12,7 @@ from bot.core.schedule import Plan, ScheduleError, next_release, parse_cadence, 
 from bot.reading.ports import DeliveryError
 from bot.reading.scheduler import Scheduler
 from bot.reading.zones import time_zone
-from bot.store.schedules import Schedule
+from bot.store.schedules import NewSchedule, Schedule
 
 CATCH_UP = ("shift", "late", "skip")
 
@@ -67,7 +67,7 @@ class Serials:
         installments = await self.scheduler.catalog.installments(record, length)
         preview = plan(cadence, zone, start, len(installments))
         first = preview.first[0]
-        schedule = await self.schedules.create(
+        new = NewSchedule(
             guild_id=guild_id,
             channel_id=channel_id,
             story_id=record.id,
@@ -80,8 +80,8 @@ class Serials:
             first_due=first,
             anchor=start,
             created_by=user_id,
-            now=now,
         )
+        schedule = await self.schedules.create(new, now)
         self.scheduler.wake(first)
         return schedule, preview
 

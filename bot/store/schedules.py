@@ -44,6 +44,51 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True)
+class NewSchedule:
+    """What creating a schedule needs; it starts active, its first release at ``first_due``."""
+
+    guild_id: int
+    channel_id: int
+    story_id: int
+    cadence: Cadence
+    timezone: str
+    minutes: float
+    catch_up: str
+    role_id: int | None
+    total: int
+    first_due: datetime
+    anchor: datetime
+    created_by: int
+
+    def row(self, now: datetime) -> tuple[object, ...]:
+        first = self.first_due.isoformat()
+        return (
+            self.guild_id,
+            self.channel_id,
+            self.story_id,
+            self.cadence.encode(),
+            self.timezone,
+            self.minutes,
+            self.catch_up,
+            self.role_id,
+            self.total,
+            first,
+            first,
+            self.anchor.isoformat(),
+            self.created_by,
+            now.isoformat(),
+            now.isoformat(),
+        )
+
+
+_INSERT = (
+    "INSERT INTO schedules (guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, total, "
+    "slot, next_due, anchor, state, created_by, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     installment: int
     part: int
@@ -56,50 +101,18 @@ class ScheduleRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        story_id: int,
-        cadence: Cadence,
-        timezone: str,
-        minutes: float,
-        catch_up: str,
-        role_id: int | None,
-        total: int,
-        first_due: datetime,
-        anchor: datetime,
-        created_by: int,
-        now: datetime,
-    ) -> Schedule:
+    async def create(self, new: NewSchedule, now: datetime) -> Schedule:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO schedules (guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, "
-                "role_id, total, slot, next_due, anchor, state, created_by, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                (
-                    guild_id,
-                    channel_id,
-                    story_id,
-                    cadence.encode(),
-                    timezone,
-                    minutes,
-                    catch_up,
-                    role_id,
-                    total,
-                    first_due.isoformat(),
-                    first_due.isoformat(),
-                    anchor.isoformat(),
-                    created_by,
-                    now.isoformat(),
-                    now.isoformat(),
-                ),
-            )
+            cursor = await conn.execute(_INSERT, new.row(now))
             schedule_id = int(cursor.lastrowid or 0)
         found = await self.get(schedule_id)
         assert found is not None
         return found
+
+    async def create_many(self, news: list[NewSchedule], now: datetime) -> None:
+        """Insert many schedules in one transaction (large imports, benchmarks)."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(_INSERT, [new.row(now) for new in news])
 
     async def get(self, schedule_id: int) -> Schedule | None:
         row = await self.db.fetchone(f"SELECT {_FIELDS} FROM schedules WHERE id = ?", (schedule_id,))

@@ -105,3 +105,37 @@ async def test_title_matches_put_title_starts_first(db):
     ]
     assert [t for _, t in await repo.title_matches("cafe")] == ["Café Nights"]
     assert await repo.title_matches("  ") == []
+
+
+async def test_schedules_are_created_one_or_many_and_found_when_due(db):
+    from datetime import timedelta
+
+    from bot.core.schedule import parse_cadence
+    from bot.store.schedules import NewSchedule, ScheduleRepository
+
+    repo = StoryRepository(db)
+    record, _ = await save(repo, story())
+    schedules = ScheduleRepository(db)
+
+    def new(channel, minutes):
+        return NewSchedule(
+            1,
+            channel,
+            record.id,
+            parse_cadence("daily"),
+            "UTC",
+            5.0,
+            "shift",
+            None,
+            3,
+            NOW + timedelta(minutes=minutes),
+            NOW,
+            9,
+        )
+
+    one = await schedules.create(new(10, 5), NOW)
+    await schedules.create_many([new(11, 1), new(12, 60)], NOW)
+    assert one.cadence == parse_cadence("daily") and one.state == "active"
+    assert [s.channel_id for s in await schedules.due(NOW + timedelta(minutes=10))] == [11, 10]
+    assert await schedules.earliest_due_after(NOW + timedelta(minutes=10)) == NOW + timedelta(minutes=60)
+    assert await schedules.count_active() == 3
