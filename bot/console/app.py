@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import TextIO
 
 from bot.console.publisher import CONSOLE_CHANNEL, CONSOLE_GUILD, ConsolePublisher
@@ -17,6 +18,7 @@ from bot.core.pacing import reading_script
 from bot.core.ratings import Rating
 from bot.reading.live import Control, ReadingStatus
 from bot.reading.ports import Clock
+from bot.reading.serials import Serials
 from bot.reading.zones import time_zone
 from bot.services import Services
 
@@ -28,6 +30,8 @@ HELP = """Commands (as on Discord):
   /library [search:WORDS] [fandom:NAME] [rating:G|PG|T|M|E|U]
   /reading pause|resume|stop|status
   /settings [max_rating:T] [timezone:Europe/Paris]
+  /schedule create STORY [every:daily] [at:20:00] [timezone:Europe/Paris] [catch_up:shift]
+  /schedule list|status ID|pause ID|resume ID|skip ID|post-now ID|cancel ID
   NUMBER                        pick one of the numbered choices shown last
   /help, /quit"""
 
@@ -41,8 +45,12 @@ class Console:
         self.services = services
         self.out = out
         self.publisher = ConsolePublisher(out, age_restricted=age_restricted)
-        self.live = services.live(self.publisher, Clock.scaled(speed) if speed != 1 else Clock.system())
+        clock = Clock.scaled(speed) if speed != 1 else Clock.system()
+        self.live = services.live(self.publisher, clock)
+        self.scheduler = services.scheduler(self.live, clock)
+        self.serials = Serials(self.scheduler)
         self._choices: list[Action] = []
+        self._created: list[int] = []  # schedules made in this session: piped input waits for them
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -83,6 +91,7 @@ class Console:
             "library": self.library,
             "reading": self.reading,
             "settings": self.settings,
+            "schedule": self.schedule,
             "help": self.help,
         }
 
@@ -182,10 +191,74 @@ class Console:
             await self.services.guilds.save(changed)
         self.say(f"Highest rating allowed: {changed.max_rating.value} · time zone: {changed.timezone}")
 
+    async def schedule(self, args: str, options: dict[str, str]) -> None:
+        action, _, rest = args.partition(" ")
+        action = action.lower()
+        if action == "create":
+            record = await self.services.catalog.find(options.get("story", rest))
+            zone = options.get("timezone") or (await self.services.guilds.get(CONSOLE_GUILD)).timezone
+            schedule, preview = await self.serials.create(
+                guild_id=CONSOLE_GUILD,
+                channel_id=CONSOLE_CHANNEL,
+                record=record,
+                user_id=CONSOLE_USER,
+                every=options.get("every", "daily"),
+                at=options.get("at"),
+                timezone=zone,
+                catch_up=options.get("catch_up", "shift"),
+                minutes=float(options["minutes"]) if "minutes" in options else None,
+            )
+            self._created.append(schedule.id)
+            firsts = ", ".join(local_time(t, schedule.timezone) for t in preview.first)
+            self.say(
+                f"Schedule #{schedule.id}: {record.title}, {schedule.cadence.describe()} ({schedule.timezone}), "
+                f"{preview.installments} installments. First posts: {firsts}. "
+                f"Ends {local_time(preview.last, schedule.timezone)}."
+            )
+            return
+        if action == "list":
+            for s in await self.serials.schedules.for_guild(CONSOLE_GUILD):
+                self.say(
+                    f"#{s.id} {s.state}, {min(s.next_installment - 1, s.total)}/{s.total} posted, "
+                    f"next {local_time(s.next_due, s.timezone) if s.next_due else '—'}"
+                )
+            return
+        steps: dict[str, Callable[[int, int], Awaitable[object]]] = {
+            "pause": self.serials.pause,
+            "resume": self.serials.resume,
+            "skip": self.serials.skip,
+            "post-now": self.serials.post_now,
+            "cancel": self.serials.cancel,
+        }
+        if not rest.strip().lstrip("#").isdigit() or (action not in steps and action != "status"):
+            raise ValueError("Use /schedule create, list, or status|pause|resume|skip|post-now|cancel ID.")
+        schedule_id = int(rest.strip().lstrip("#"))
+        if action != "status":
+            await steps[action](CONSOLE_GUILD, schedule_id)
+            if action == "cancel":
+                self.say(f"Schedule #{schedule_id} cancelled.")
+                return
+        status = await self.serials.status(CONSOLE_GUILD, schedule_id)
+        s = status.schedule
+        upcoming = self.serials.upcoming(s)
+        self.say(
+            f"#{s.id} {status.title}: {s.state}, {min(s.next_installment - 1, s.total)}/{s.total} posted, "
+            f"next {local_time(upcoming[0], s.timezone) if upcoming else '—'}"
+            + (f"\nWhat is wrong: {status.problem}" if status.problem else "")
+        )
+
+    async def _schedules_running(self) -> bool:
+        for schedule_id in self._created:
+            schedule = await self.serials.schedules.get(schedule_id)
+            if schedule is not None and schedule.state == "active":
+                return True
+        return False
+
     async def run(self, stdin: TextIO, *, interactive: bool) -> int:
-        """Read commands until the end of input; piped input waits for the readings it started."""
+        """Read commands until the end of input; piped input waits for the work it started."""
         if interactive:
             self.say("Storyteller console. Type /help for commands, /quit to leave.")
+        self.scheduler.start()
         try:
             while True:
                 if interactive:
@@ -197,7 +270,11 @@ class Console:
                 if not await self.handle(line):
                     break
             await self.live.wait_all()
+            while await self._schedules_running():
+                await self.scheduler.clock.sleep(60)
+            await self.scheduler.idle()
         finally:
+            await self.scheduler.close()
             await self.live.close()
         return 0
 
@@ -206,6 +283,10 @@ def _prompt(stdin: TextIO) -> str:
     sys.stdout.write("> ")
     sys.stdout.flush()
     return stdin.readline()
+
+
+def local_time(when: datetime, zone: str) -> str:
+    return when.astimezone(time_zone(zone)).strftime("%a %d %b %H:%M")
 
 
 def describe_status(status: ReadingStatus) -> str:

@@ -187,7 +187,7 @@ class Scheduler:
 
     def parts(self, schedule: Schedule, record: StoryRecord, installment: Installment) -> list[str]:
         heading = f"📖 **{record.title}** · installment {installment.number} of {schedule.total}"
-        if installment.parts_in_chapter > 1 or installment.chapter_title != record.title:
+        if installment.chapter_title != record.title:
             heading += f" · {installment.chapter_title}"
         if schedule.role_id:
             heading += f" · <@&{schedule.role_id}>"

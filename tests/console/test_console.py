@@ -106,3 +106,24 @@ def test_parse_options_and_words():
     assert parse("/library search:night rating:T") == ("library", "", {"search": "night", "rating": "T"})
     with pytest.raises(ValueError, match="start with /"):
         parse("story x")
+
+
+async def test_schedule_in_the_console_releases_every_installment_on_compressed_time(tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "fight-for-me.txt")
+    db = await Database.open(tmp_path / "s.db")
+    services = Services(Settings(database_path=tmp_path / "s.db", stories_dir=tmp_path), db)
+    await services.importer.import_paths()
+    out = io.StringIO()
+    console = Console(services, out=out, speed=2_000_000)  # a day in about 40 ms
+    lines = io.StringIO(
+        "/schedule create fight-for-me every:daily at:20:00 timezone:Europe/Paris minutes:1\n/schedule list\n"
+    )
+    assert await console.run(lines, interactive=False) == 0
+    await db.close()
+    text = out.getvalue()
+    assert "Schedule #1: Fight For Me, daily at 20:00 (Europe/Paris), 5 installments" in text
+    assert [line.split("installment ")[1] for line in text.splitlines() if line.startswith("📖")] == [
+        f"{n} of 5" for n in range(1, 6)
+    ]
+    body = "\n".join(line for line in text.splitlines() if not line.startswith(("📖", "Schedule", "#")))
+    assert plain_words(body) == BODY_WORDS
