@@ -46,6 +46,12 @@ class Cadence:
             return self.cron
         return None
 
+    def every(self) -> str:
+        """The ``every`` text that :func:`parse_cadence` reads back into this cadence."""
+        return {"weekly": WEEKDAYS[self.weekday], "hours": f"{self.hours} hours", "cron": self.cron}.get(
+            self.kind, self.kind
+        )
+
     def describe(self) -> str:
         at = self.at.strftime("%H:%M")
         return {

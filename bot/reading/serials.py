@@ -139,6 +139,39 @@ class Serials:
         await self.schedules.update(schedule.id, self.clock.now(), **changes)
         return await self.get(guild_id, schedule_id)
 
+    async def edit(
+        self,
+        guild_id: int,
+        schedule_id: int,
+        *,
+        every: str | None = None,
+        at: str | None = None,
+        timezone: str | None = None,
+        catch_up: str | None = None,
+        role_id: int | None = None,
+        clear_role: bool = False,
+    ) -> Schedule:
+        """Change when and how a schedule releases; the next post moves to the new cadence."""
+        schedule = await self.get(guild_id, schedule_id)
+        zone = time_zone(timezone or schedule.timezone)
+        if catch_up is not None and catch_up not in CATCH_UP:
+            raise ScheduleError(f"Catch-up must be one of {', '.join(CATCH_UP)}.")
+        cadence = schedule.cadence
+        if every is not None or at is not None:
+            cadence = parse_cadence(every or cadence.every(), at or cadence.at.strftime("%H:%M"))
+        now = self.clock.now()
+        changes: dict[str, object] = {"cadence": cadence.encode(), "timezone": str(zone)}
+        if catch_up is not None:
+            changes["catch_up"] = catch_up
+        if role_id is not None or clear_role:
+            changes["role_id"] = None if clear_role else role_id
+        if schedule.state == "active" and (cadence != schedule.cadence or str(zone) != schedule.timezone):
+            due = next_release(cadence, zone, now, anchor=now)
+            changes.update(slot=due, next_due=due, anchor=now)
+            self.scheduler.wake(due)
+        await self.schedules.update(schedule.id, now, **changes)
+        return await self.get(guild_id, schedule_id)
+
     async def cancel(self, guild_id: int, schedule_id: int) -> None:
         schedule = await self.get(guild_id, schedule_id)
         await self.schedules.delete(schedule.id)

@@ -183,6 +183,28 @@ class ScheduleRepository:
                 (message_id, now.isoformat(), schedule_id, installment, part),
             )
 
+    async def in_channel(self, channel_id: int) -> list[Schedule]:
+        """Schedules releasing into a channel, the most recently created first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_FIELDS} FROM schedules WHERE channel_id = ? ORDER BY id DESC", (channel_id,)
+        )
+        return [_schedule(r) for r in rows]
+
+    async def catchup_page(self, user_id: int, schedule_id: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT page FROM catchup_progress WHERE user_id = ? AND schedule_id = ?", (user_id, schedule_id)
+        )
+        return 0 if row is None else int(row["page"])
+
+    async def set_catchup_page(self, user_id: int, schedule_id: int, page: int, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO catchup_progress (user_id, schedule_id, page, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, schedule_id) DO UPDATE SET page = excluded.page, "
+                "updated_at = excluded.updated_at",
+                (user_id, schedule_id, page, now.isoformat()),
+            )
+
     async def posted_installments(self, schedule_id: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT installment FROM deliveries WHERE schedule_id = ? GROUP BY installment "

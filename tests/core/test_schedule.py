@@ -82,3 +82,9 @@ def test_plan_previews_first_three_and_the_end():
     preview = plan(parse_cadence("daily", "20:00"), PARIS, start, 10)
     assert [t.astimezone(PARIS).day for t in preview.first] == [24, 25, 26]
     assert preview.last.astimezone(PARIS).day == 3 and preview.last.astimezone(PARIS).month == 12
+
+
+def test_every_reads_back_into_the_same_cadence():
+    for every in ("daily", "weekdays", "friday", "6 hours", "0 8 * * 1-5"):
+        cadence = parse_cadence(every, "09:30")
+        assert parse_cadence(cadence.every(), "09:30") == cadence

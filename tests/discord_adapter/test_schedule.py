@@ -103,3 +103,42 @@ async def test_bad_time_zone_and_cadence_are_named(simcord_env, world):
     listed = await admin.slash(channel, "schedule list")
     assert "No schedules yet" in listed.response.content
     assert len(simcord_env.errors) == 2
+
+
+async def test_catchup_reads_only_what_the_channel_has_had_and_remembers(simcord_env, world, services):
+    _, channel, admin, member = world
+    await admin.slash(channel, "schedule create", story="fight-for-me", channel=channel, every="daily", minutes=1)
+    await simcord_env.advance_time(2 * DAY)  # two installments of five released
+    posted_texts = [
+        m.content
+        for m in channel.history()
+        if m.author.id == simcord_env.bot.user.id
+        and m.type is discord.MessageType.default
+        and not m.content.startswith("📖")
+    ]
+    first = await member.slash(channel, "catchup")
+    assert first.ephemeral
+    pages = [first.response.content]
+    labels = [c.get("label") or "" for row in first.response.components for c in row["components"]]
+    position = next(label for label in labels if "/" in label)
+    for _ in range(int(position.split("/")[1]) - 1):
+        result = await member.click(first.response, label="Next ▶")
+        pages.append(result.response.content)
+    assert pages == posted_texts  # the reader sees exactly what the channel had, nothing beyond it
+    again = await member.slash(channel, "catchup")
+    assert again.response.content == pages[-1]  # from where they left off
+    fresh = await member.slash(channel, "catchup", from_start=True)
+    assert fresh.response.content == pages[0]
+
+
+async def test_edit_moves_the_next_post_to_the_new_cadence(simcord_env, world):
+    _, channel, admin, _ = world
+    await admin.slash(
+        channel, "schedule create", story="fight-for-me", channel=channel, every="daily", at="20:00", timezone="UTC"
+    )
+    edited = await admin.slash(channel, "schedule edit", schedule=1, at="08:15")
+    fields = {f.name: f.value for f in edited.response.embeds[0].fields}
+    assert fields["Cadence"] == "daily at 08:15 (UTC)"
+    shown = await admin.slash(channel, "schedule show", schedule=1)
+    names = [f.name for f in shown.response.embeds[0].fields]
+    assert "Next posts" in names and "Ends" in names

@@ -167,6 +167,56 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         """When the next post is, and what is wrong if anything is."""
         await self._show(interaction, schedule)
 
+    @app_commands.command(name="show")
+    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    async def show(self, interaction: Interaction, schedule: int) -> None:
+        """A schedule's plan: cadence, progress, the next posts and when it ends."""
+        assert interaction.guild_id is not None
+        status = await self.bot.serials.status(interaction.guild_id, schedule)
+        upcoming = self.bot.serials.upcoming(status.schedule, count=status.schedule.total)
+        embed = status_embed(status, upcoming)
+        if upcoming:
+            embed.add_field(name="Next posts", value="\n".join(stamp(t) for t in upcoming[:3]), inline=False)
+            embed.add_field(name="Ends", value=stamp(upcoming[-1], "D"), inline=True)
+        embed.add_field(name="If the bot is down", value=status.schedule.catch_up, inline=True)
+        await respond(interaction, embed=embed, ephemeral=True)
+
+    @app_commands.command(name="edit")
+    @app_commands.describe(
+        every="daily, weekdays, weekly, friday, 6 hours, or cron",
+        at="Local time of day, e.g. 20:00",
+        timezone="IANA time zone",
+        catch_up="What to do after the bot was down",
+        role="A role to mention on each release",
+        no_role="Stop mentioning a role",
+    )
+    @app_commands.choices(catch_up=CATCH_UP_CHOICES)
+    @app_commands.autocomplete(schedule=schedule_autocomplete, timezone=timezone_autocomplete)
+    async def edit(
+        self,
+        interaction: Interaction,
+        schedule: int,
+        every: str | None = None,
+        at: str | None = None,
+        timezone: str | None = None,
+        catch_up: str | None = None,
+        role: discord.Role | None = None,
+        no_role: bool = False,
+    ) -> None:
+        """Change when a schedule releases, its catch-up policy or the role it mentions."""
+        assert interaction.guild_id is not None
+        await self.bot.serials.edit(
+            interaction.guild_id,
+            schedule,
+            every=every,
+            at=at,
+            timezone=timezone,
+            catch_up=catch_up,
+            role_id=role.id if role else None,
+            clear_role=no_role,
+        )
+        await self._show(interaction, schedule, "Saved.")
+
     @app_commands.command(name="pause")
     @app_commands.autocomplete(schedule=schedule_autocomplete)
     async def pause(self, interaction: Interaction, schedule: int) -> None:
