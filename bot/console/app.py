@@ -30,7 +30,8 @@ HELP = """Commands (as on Discord):
   /library [search:WORDS] [fandom:NAME] [rating:G|PG|T|M|E|U]
   /reading pause|resume|stop|status
   /settings [max_rating:T] [timezone:Europe/Paris]
-  /schedule create STORY [every:daily] [at:20:00] [timezone:Europe/Paris] [catch_up:shift]
+  /schedule create STORY [every:daily] [at:20:00] [timezone:Europe/Paris] [catch_up:shift|late|skip]
+                  [thread:none|single|each] [minutes:5]
   /schedule list|status ID|pause ID|resume ID|skip ID|post-now ID|cancel ID
   NUMBER                        pick one of the numbered choices shown last
   /help, /quit"""
@@ -206,6 +207,7 @@ class Console:
                 at=options.get("at"),
                 timezone=zone,
                 catch_up=options.get("catch_up", "shift"),
+                thread=options.get("thread", "none"),
                 minutes=float(options["minutes"]) if "minutes" in options else None,
             )
             self._created.append(schedule.id)

@@ -35,6 +35,10 @@ class ConsolePublisher:
     async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:
         return next((mid for mid, sent in self._sent.values() if sent == text), None)
 
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        self.out.write(f"\n── thread: {name} ──\n")
+        return channel_id  # one terminal: a thread is a heading, and posts continue below it
+
     async def notify(self, guild_id: int, user_id: int, text: str) -> None:
         self.out.write(f"\n[to the admins] {text}\n")
 

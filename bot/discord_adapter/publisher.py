@@ -82,6 +82,23 @@ class DiscordPublisher:
                     return message.id
         return None
 
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        existing = self.client.get_channel(message_id)  # a thread started from a message shares its id
+        if isinstance(existing, discord.Thread):
+            return existing.id
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DeliveryError("Threads can only be opened in text channels.", permanent=True)
+        with delivery_errors(f"Storyteller cannot open threads in <#{channel_id}>: it needs Create Public Threads."):
+            message = channel.get_partial_message(message_id)
+            try:
+                thread = await message.create_thread(name=name[:100])
+            except discord.HTTPException as exc:
+                if exc.code != 160004:  # "a thread has already been created for this message"
+                    raise
+                return message_id
+        return thread.id
+
     async def notify(self, guild_id: int, user_id: int, text: str) -> None:
         guild = self.client.get_guild(guild_id)
         channel = guild.system_channel if guild else None

@@ -78,6 +78,10 @@ class Publisher(Protocol):
         """The id of a message of ours with exactly ``text`` posted since ``since``, if any."""
         ...
 
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """A public thread from a message (idempotent: an existing thread is returned); its id."""
+        ...
+
     async def notify(self, guild_id: int, user_id: int, text: str) -> None:
         """Tell a guild's admins about a problem (system channel, else the user who set it up)."""
         ...

@@ -146,13 +146,20 @@ class Scheduler:
 
     async def _post(self, schedule: Schedule, record: StoryRecord) -> None:
         """Post the next installment, each message exactly once, resuming after any crash."""
-        reason = refusal(record.rating, await self.live.venue(schedule.channel_id))
+        reason = refusal(record.rating, await self.live.venue(schedule.target))
         if reason is not None:
             raise DeliveryError(reason, permanent=True)
         number = schedule.next_installment
         parts = self.parts(schedule, record, await self._installment(schedule, record, number))
         done = await self.schedules.deliveries(schedule.id, number)
+        target = schedule.target
         for part, text in enumerate(parts):
+            if part == 1 and schedule.thread_mode == "each":
+                # The heading opens this installment's thread; a thread from a message keeps
+                # the message's id, so opening it again after a crash finds the same one.
+                heading = await self.schedules.deliveries(schedule.id, number)
+                name = f"{record.title} · {number}"
+                target = await self.publisher.start_thread(schedule.channel_id, heading[0].message_id or 0, name)
             delivery = done.get(part)
             if delivery is not None and delivery.message_id is not None:
                 continue  # posted before a restart
@@ -160,16 +167,14 @@ class Scheduler:
             if delivery is not None:
                 # The process stopped between recording the intent and the message id. Discord
                 # drops a retry with the same nonce for a few minutes; after longer, look first.
-                found = await self.publisher.find_recent(schedule.channel_id, text, delivery.intended_at)
+                found = await self.publisher.find_recent(target, text, delivery.intended_at)
                 if found is not None:
                     await self.schedules.record_sent(schedule.id, number, part, found, self.clock.now())
                     continue
             else:
-                await self.schedules.record_intent(
-                    schedule.id, number, part, schedule.channel_id, nonce, self.clock.now()
-                )
-            await self.queue.slot(schedule.guild_id, schedule.channel_id)
-            message_id = await self.publisher.send(schedule.channel_id, text, nonce=nonce)
+                await self.schedules.record_intent(schedule.id, number, part, target, nonce, self.clock.now())
+            await self.queue.slot(schedule.guild_id, target)
+            message_id = await self.publisher.send(target, text, nonce=nonce)
             await self.schedules.record_sent(schedule.id, number, part, message_id, self.clock.now())
 
     async def _fully_posted(self, schedule: Schedule) -> bool:

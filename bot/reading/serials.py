@@ -15,6 +15,7 @@ from bot.reading.zones import time_zone
 from bot.store.schedules import NewSchedule, Schedule
 
 CATCH_UP = ("shift", "late", "skip")
+THREAD_MODES = ("none", "single", "each")
 
 
 class NoSuchSchedule(StorytellerError):
@@ -51,6 +52,7 @@ class Serials:
         minutes: float | None = None,
         catch_up: str = "shift",
         role_id: int | None = None,
+        thread: str = "none",
     ) -> tuple[Schedule, Plan]:
         """Schedule ``record`` into a channel; nothing is stored unless every choice is valid."""
         zone = time_zone(timezone)
@@ -67,6 +69,15 @@ class Serials:
         installments = await self.scheduler.catalog.installments(record, length)
         preview = plan(cadence, zone, start, len(installments))
         first = preview.first[0]
+        if thread not in THREAD_MODES:
+            raise ScheduleError(f"Threads must be one of {', '.join(THREAD_MODES)}.")
+        thread_id = None
+        if thread == "single":  # one thread for the whole serial, opened now
+            publisher = self.scheduler.publisher
+            starter = await publisher.send(
+                channel_id, f"📚 **{record.title}**: a serial reading, {cadence.describe()}. It posts in this thread."
+            )
+            thread_id = await publisher.start_thread(channel_id, starter, record.title)
         new = NewSchedule(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -80,6 +91,8 @@ class Serials:
             first_due=first,
             anchor=start,
             created_by=user_id,
+            thread_mode=thread,
+            thread_id=thread_id,
         )
         schedule = await self.schedules.create(new, now)
         self.scheduler.wake(first)

@@ -12,7 +12,7 @@ from bot.store.database import Database
 
 _FIELDS = (
     "id, guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, next_installment, "
-    "total, slot, next_due, anchor, state, reason_code, reason, admins_told, created_by"
+    "total, slot, next_due, anchor, state, reason_code, reason, admins_told, created_by, thread_mode, thread_id"
 )
 
 
@@ -37,6 +37,13 @@ class Schedule:
     reason: str | None
     admins_told: bool
     created_by: int
+    thread_mode: str = "none"
+    thread_id: int | None = None
+
+    @property
+    def target(self) -> int:
+        """Where installments go: the schedule's single thread, or its channel."""
+        return self.thread_id if self.thread_mode == "single" and self.thread_id else self.channel_id
 
     @property
     def finished(self) -> bool:
@@ -59,6 +66,8 @@ class NewSchedule:
     first_due: datetime
     anchor: datetime
     created_by: int
+    thread_mode: str = "none"
+    thread_id: int | None = None
 
     def row(self, now: datetime) -> tuple[object, ...]:
         first = self.first_due.isoformat()
@@ -78,13 +87,15 @@ class NewSchedule:
             self.created_by,
             now.isoformat(),
             now.isoformat(),
+            self.thread_mode,
+            self.thread_id,
         )
 
 
 _INSERT = (
     "INSERT INTO schedules (guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, total, "
-    "slot, next_due, anchor, state, created_by, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)"
+    "slot, next_due, anchor, state, created_by, created_at, updated_at, thread_mode, thread_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)"
 )
 
 
@@ -241,6 +252,8 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
         reason=row["reason"],
         admins_told=bool(row["admins_told"]),
         created_by=int(row["created_by"]),
+        thread_mode=str(row["thread_mode"]),
+        thread_id=row["thread_id"],
     )
 
 

@@ -142,3 +142,21 @@ async def test_edit_moves_the_next_post_to_the_new_cadence(simcord_env, world):
     shown = await admin.slash(channel, "schedule show", schedule=1)
     names = [f.name for f in shown.response.embeds[0].fields]
     assert "Next posts" in names and "Ends" in names
+
+
+async def test_a_new_thread_for_each_installment(simcord_env, world):
+    _, channel, admin, _ = world
+    await admin.slash(
+        channel, "schedule create", story="fight-for-me", channel=channel, every="daily", minutes=1, thread="each"
+    )
+    await simcord_env.advance_time(2 * DAY)
+    headings = releases(simcord_env, channel)
+    assert len(headings) == 2
+    assert len(channel.threads) == 2
+    for thread in channel.threads:
+        texts = [
+            m.content
+            for m in thread.history()
+            if m.author.id == simcord_env.bot.user.id and m.type is discord.MessageType.default
+        ]
+        assert len(texts) == 1 and not texts[0].startswith("📖")

@@ -76,6 +76,7 @@ class FakeDiscord:
     forbidden: set[int] = field(default_factory=set)
     age_restricted: set[int] = field(default_factory=set)
     notices: list[tuple[int, str]] = field(default_factory=list)
+    threads: dict[int, str] = field(default_factory=dict)
     crash_at: int | None = None  # crash on this send: before it reaches Discord, or after (crash_before)
     crash_before: bool = True
     sends: int = 0
@@ -122,6 +123,14 @@ class FakeDiscord:
 
     async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:
         return next((p.id for p in self.posts if p.channel_id == channel_id and p.text == text and p.at >= since), None)
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        thread_id = 1_000_000 + message_id  # stable per message, as on Discord
+        self.guild_of[thread_id] = self.guild_of.get(channel_id, 1)
+        if channel_id in self.age_restricted:
+            self.age_restricted.add(thread_id)
+        self.threads.setdefault(thread_id, name)
+        return thread_id
 
     async def notify(self, guild_id: int, user_id: int, text: str) -> None:
         self.notices.append((guild_id, text))

@@ -109,3 +109,27 @@ async def test_post_now_skip_and_cancel(open_world):
     await world.serials.cancel(1, schedule.id)
     await world.run_for(30 * DAY)
     assert len(releases(world, 10)) == 1
+
+
+async def test_each_installment_in_its_own_thread(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily", thread="each")
+    await world.run_for(3 * DAY)
+    headings = [p for p in world.discord.posts if p.channel_id == 10]
+    assert len(headings) == 3 and all(p.text.startswith("📖") for p in headings)
+    assert sorted(world.discord.threads) == [1_000_000 + p.id for p in headings]
+    for heading in headings:
+        assert len(world.discord.channel(1_000_000 + heading.id)) == 1  # the installment's text
+
+
+async def test_all_installments_in_one_thread_opened_at_the_start(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    schedule, _ = await world.serials.create(
+        guild_id=1, channel_id=10, record=record, user_id=7, every="daily", thread="single"
+    )
+    await world.run_for(2 * DAY)
+    [starter] = world.discord.channel(10)
+    assert starter.startswith("📚 **The Long Watch**")
+    assert len(releases(world, schedule.thread_id)) == 2

@@ -13,7 +13,7 @@ from bot.core.schedule import Plan, ScheduleError
 from bot.discord_adapter.cogs.admin import timezone_autocomplete
 from bot.discord_adapter.cogs.reading import story_autocomplete
 from bot.discord_adapter.tree import respond
-from bot.reading.serials import CATCH_UP, ScheduleStatus
+from bot.reading.serials import CATCH_UP, THREAD_MODES, ScheduleStatus
 from bot.reading.zones import time_zone
 from bot.store.schedules import Schedule
 
@@ -27,6 +27,12 @@ CATCH_UP_CHOICES = [
     app_commands.Choice(name="skip: jump ahead and say what was skipped", value="skip"),
 ]
 assert [c.value for c in CATCH_UP_CHOICES] == list(CATCH_UP)
+THREAD_CHOICES = [
+    app_commands.Choice(name="no thread: post in the channel", value="none"),
+    app_commands.Choice(name="one thread for the whole story, opened now", value="single"),
+    app_commands.Choice(name="a new thread for each installment", value="each"),
+]
+assert [c.value for c in THREAD_CHOICES] == list(THREAD_MODES)
 
 
 def stamp(when: datetime | None, style: str = "F") -> str:
@@ -100,8 +106,9 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         minutes="Reading minutes per installment",
         catch_up="What to do after the bot was down",
         role="A role to mention on each release",
+        thread="Post in the channel, in one thread for the whole story, or a new thread per installment",
     )
-    @app_commands.choices(catch_up=CATCH_UP_CHOICES)
+    @app_commands.choices(catch_up=CATCH_UP_CHOICES, thread=THREAD_CHOICES)
     @app_commands.autocomplete(story=story_autocomplete, timezone=timezone_autocomplete)
     async def create(
         self,
@@ -115,6 +122,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         minutes: app_commands.Range[float, 0.5, 120.0] | None = None,
         catch_up: str = "shift",
         role: discord.Role | None = None,
+        thread: str = "none",
     ) -> None:
         """Schedule a story into a channel, installment by installment."""
         assert interaction.guild_id is not None
@@ -139,6 +147,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
             minutes=minutes,
             catch_up=catch_up,
             role_id=role.id if role else None,
+            thread=thread,
         )
         await respond(interaction, embed=plan_embed(schedule, record.title, preview), ephemeral=True)
 
