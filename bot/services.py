@@ -44,7 +44,7 @@ class Services:
 
     def scheduler(self, live: LiveReadings, clock: Clock) -> Scheduler:
         """The serial-reading engine, posting through the same publisher as live readings."""
-        return Scheduler(schedules=self.schedules, stories=self.stories, live=live, clock=clock, queue=SendQueue(clock))
+        return Scheduler(schedules=self.schedules, stories=self.stories, live=live, clock=clock, queue=live.queue)
 
     def live(self, publisher: Publisher, clock: Clock) -> LiveReadings:
         return LiveReadings(
@@ -54,4 +54,5 @@ class Services:
             guilds=self.guilds,
             publisher=publisher,
             clock=clock,
+            queue=SendQueue(clock),  # one queue for the whole front end: live and serial posts share it
         )

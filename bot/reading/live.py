@@ -19,6 +19,7 @@ from bot.core.models import StoryRecord
 from bot.core.pacing import Post, delay_before, faster, reading_script, slower
 from bot.library.catalog import Catalog
 from bot.reading.ports import Clock, DeliveryError, Publisher
+from bot.reading.send_queue import SendQueue
 from bot.store.guilds import GuildSettingsRepository
 from bot.store.readings import LiveReadingRepository, LiveReadingRow
 from bot.store.stories import StoryRepository
@@ -81,7 +82,9 @@ class LiveReadings:
         guilds: GuildSettingsRepository,
         publisher: Publisher,
         clock: Clock,
+        queue: SendQueue,
     ) -> None:
+        self.queue = queue  # the bot's one send queue, shared with serial readings
         self.readings = readings
         self.stories = stories
         self.catalog = catalog
@@ -199,6 +202,7 @@ class LiveReadings:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.queue.close()
 
     def running_channels(self) -> list[int]:
         return list(self._tasks)
@@ -206,6 +210,7 @@ class LiveReadings:
     # The task -----------------------------------------------------------------
 
     def _spawn(self, channel_id: int) -> None:
+        self.queue.start()
         task = asyncio.create_task(self._run(channel_id), name=f"live-reading-{channel_id}")
         self._tasks[channel_id] = task
         task.add_done_callback(lambda t: self._done(channel_id, t))
@@ -278,6 +283,7 @@ class LiveReadings:
                 reason = refusal(record.rating, await self.venue(channel_id))
                 if reason is not None:
                     raise DeliveryError(reason, permanent=True)
+                await self.queue.slot(row.guild_id or 0, channel_id)
                 await self.publisher.send(channel_id, script[row.position].text)
             except DeliveryError as exc:
                 if exc.permanent or attempt >= len(RETRY_DELAYS):

@@ -56,6 +56,7 @@ class Scheduler:
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._sleeper: asyncio.Future[None] | None = None
         self._sleep_until: datetime | None = None
+        self._rearm = False
         self._task: asyncio.Task[None] | None = None
         self._installments: dict[tuple[int, float], list[Installment]] = {}
 
@@ -78,6 +79,7 @@ class Scheduler:
         """Re-arm the dispatcher when a schedule is due earlier than it planned to wake."""
         if due is not None and self._sleep_until is not None and due >= self._sleep_until:
             return
+        self._rearm = True  # if the dispatcher is looking right now, it looks again before sleeping
         if self._sleeper is not None and not self._sleeper.done():
             self._sleeper.cancel()
 
@@ -90,6 +92,7 @@ class Scheduler:
 
     async def _dispatch(self) -> None:
         while True:
+            self._rearm, self._sleep_until = False, None
             now = self.clock.now()
             for schedule in await self.schedules.due(now):
                 if schedule.id not in self._inflight:
@@ -99,6 +102,8 @@ class Scheduler:
             upcoming = await self.schedules.earliest_due_after(now)
             latest = now + timedelta(seconds=self.max_sleep)
             wake_at = min(upcoming, latest) if upcoming else latest
+            if self._rearm:
+                continue  # a schedule changed while we looked: look again before sleeping
             self._sleep_until = wake_at
             self._sleeper = asyncio.ensure_future(self.clock.sleep((wake_at - now).total_seconds()))
             try:

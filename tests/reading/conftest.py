@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.reading.scheduler import Scheduler
-from bot.reading.send_queue import SendQueue
 from bot.reading.serials import Serials
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.database import Database
-from bot.store.schedules import ScheduleRepository
 from tests.conftest import SHIPPED_STORY
 from tests.reading.fakes import Crash, FakeDiscord, VirtualClock
 
@@ -84,9 +82,8 @@ async def build_world(
     discord = discord or FakeDiscord(clock)
     discord.clock = clock
     live = services.live(discord, clock)
-    scheduler = Scheduler(
-        schedules=ScheduleRepository(db), stories=services.stories, live=live, clock=clock, queue=SendQueue(clock)
-    )
+    scheduler = services.scheduler(live, clock)
+    scheduler.max_sleep = 2 * 24 * 3600  # fewer idle re-checks to simulate; due times wake it all the same
     return World(services, discord, scheduler, Serials(scheduler), db_path, time)
 
 
