@@ -51,12 +51,11 @@ class StoryBot(commands.Bot):
         self.skip_auto_sync = False  # the sync command syncs explicitly instead
 
     async def setup_hook(self) -> None:
-        from bot.discord_adapter.cogs.catchup import CatchupPage
         from bot.discord_adapter.components import DYNAMIC_ITEMS
 
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS, CatchupPage)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         if not self.skip_auto_sync:
             await self.sync_commands_if_changed()
         await self.services.catalog.warm()

@@ -54,43 +54,49 @@ def live_controls(channel_id: int) -> discord.ui.View:
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"page:(?P<dir>[pn]):(?P<story>\d+):(?P<page>\d+)",
+    template=r"(?P<kind>page|catchup):(?P<dir>[pn]):(?P<owner>\d+):(?P<page>\d+)",
 ):
-    """Previous or Next in a private reading; the page it leads to is in the id."""
+    """Previous or Next in a private reading (``page``, per story) or a catch-up (``catchup``, per schedule).
 
-    def __init__(self, story_id: int, page: int, forward: bool, *, disabled: bool = False) -> None:
+    The page it leads to is in the id, so the buttons work after a restart.
+    """
+
+    def __init__(self, kind: str, owner: int, page: int, forward: bool, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Next ▶" if forward else "◀ Previous",
                 style=discord.ButtonStyle.primary,
                 disabled=disabled,
-                custom_id=f"page:{'n' if forward else 'p'}:{story_id}:{page}",
+                custom_id=f"{kind}:{'n' if forward else 'p'}:{owner}:{page}",
             )
         )
-        self.story_id = story_id
-        self.page = page
+        self.kind, self.owner, self.page = kind, owner, page
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
     ) -> PageButton:
-        return cls(int(match["story"]), int(match["page"]), match["dir"] == "n")
+        return cls(match["kind"], int(match["owner"]), int(match["page"]), match["dir"] == "n")
 
     async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
-        from bot.discord_adapter.cogs.reading import show_page
+        from bot.discord_adapter.cogs.catchup import catchup_page
+        from bot.discord_adapter.cogs.reading import story_page
 
+        show = story_page if self.kind == "page" else catchup_page
         try:
-            await show_page(interaction, self.story_id, self.page)
+            content, view = await show(interaction, self.owner, self.page)
         except StorytellerError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await interaction.response.edit_message(content=content, embed=None, view=view)
 
 
-def page_controls(story_id: int, page: int, pages: int) -> discord.ui.View:
+def page_controls(kind: str, owner: int, page: int, pages: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(story_id, max(0, page - 1), False, disabled=page == 0))
-    position = discord.ui.Button(label=f"{page + 1} / {pages}", disabled=True, custom_id=f"pos:{story_id}")
+    view.add_item(PageButton(kind, owner, max(0, page - 1), False, disabled=page == 0))
+    position = discord.ui.Button(label=f"{page + 1} / {pages}", disabled=True, custom_id=f"{kind}:pos:{owner}")
     view.add_item(position)
-    view.add_item(PageButton(story_id, min(pages - 1, page + 1), True, disabled=page >= pages - 1))
+    view.add_item(PageButton(kind, owner, min(pages - 1, page + 1), True, disabled=page >= pages - 1))
     return view
 
 

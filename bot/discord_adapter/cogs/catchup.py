@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,6 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import StorytellerError
 from bot.core.gating import check
+from bot.discord_adapter.components import page_controls
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
@@ -34,45 +34,15 @@ async def released_pages(bot: StoryBot, schedule_id: int) -> list[str]:
     return [message for installment in released for message in installment.messages]
 
 
-class CatchupPage(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"catchup:(?P<dir>[pn]):(?P<schedule>\d+):(?P<page>\d+)"
-):
-    """Previous or Next in a reader's private catch-up."""
-
-    def __init__(self, schedule_id: int, page: int, forward: bool, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Next ▶" if forward else "◀ Previous",
-                style=discord.ButtonStyle.primary,
-                disabled=disabled,
-                custom_id=f"catchup:{'n' if forward else 'p'}:{schedule_id}:{page}",
-            )
-        )
-        self.schedule_id, self.page = schedule_id, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
-    ) -> CatchupPage:
-        return cls(int(match["schedule"]), int(match["page"]), match["dir"] == "n")
-
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        content, view = await page_view(interaction, self.schedule_id, self.page)
-        await interaction.response.edit_message(content=content, view=view)
-
-
-async def page_view(interaction: Interaction, schedule_id: int, page: int) -> tuple[str, discord.ui.View]:
+async def catchup_page(interaction: Interaction, schedule_id: int, page: int) -> tuple[str, discord.ui.View]:
+    """A page of what the channel has had, remembering where the reader is."""
     bot = interaction.client
     pages = await released_pages(bot, schedule_id)
     if not pages:
         raise NothingToCatchUp()
     page = max(0, min(page, len(pages) - 1))
     await bot.serials.schedules.set_catchup_page(interaction.user.id, schedule_id, page, bot.clock.now())
-    view = discord.ui.View(timeout=None)
-    view.add_item(CatchupPage(schedule_id, max(0, page - 1), False, disabled=page == 0))
-    view.add_item(discord.ui.Button(label=f"{page + 1} / {len(pages)}", disabled=True, custom_id=f"cpos:{schedule_id}"))
-    view.add_item(CatchupPage(schedule_id, min(len(pages) - 1, page + 1), True, disabled=page >= len(pages) - 1))
-    return pages[page], view
+    return pages[page], page_controls("catchup", schedule_id, page, len(pages))
 
 
 class Catchup(commands.Cog):
@@ -94,7 +64,7 @@ class Catchup(commands.Cog):
             raise NothingToCatchUp()
         check(record.rating, await self.bot.live.venue(channel_id))
         page = 0 if from_start else await self.bot.serials.schedules.catchup_page(interaction.user.id, schedule.id)
-        content, view = await page_view(interaction, schedule.id, page)
+        content, view = await catchup_page(interaction, schedule.id, page)
         await interaction.response.send_message(content=content, view=view, ephemeral=True)
 
 

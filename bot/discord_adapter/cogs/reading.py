@@ -58,8 +58,8 @@ async def apply_control(interaction: Interaction, channel_id: int, action: Contr
     await respond(interaction, message, ephemeral=action is not Control.STOP)
 
 
-async def show_page(interaction: Interaction, story_id: int, page: int) -> None:
-    """A page of a private reading, edited in place, remembering where the reader is."""
+async def story_page(interaction: Interaction, story_id: int, page: int) -> tuple[str, discord.ui.View]:
+    """A page of a private reading, remembering where the reader is."""
     bot = interaction.client
     record = await bot.services.stories.by_id(story_id)
     if record is None:
@@ -68,9 +68,7 @@ async def show_page(interaction: Interaction, story_id: int, page: int) -> None:
     pages = [p.text for p in reading_script(await bot.services.catalog.installments(record))]
     page = max(0, min(page, len(pages) - 1))
     await bot.services.progress.set_page(interaction.user.id, story_id, page, bot.clock.now())
-    await interaction.response.edit_message(
-        content=pages[page], embed=None, view=page_controls(story_id, page, len(pages))
-    )
+    return pages[page], page_controls("page", story_id, page, len(pages))
 
 
 class Reading(commands.Cog):
@@ -131,13 +129,11 @@ class Reading(commands.Cog):
             )
 
     async def _read_privately(self, interaction: Interaction, record: StoryRecord, card: discord.Embed) -> None:
-        pages = [p.text for p in reading_script(await self.bot.services.catalog.installments(record))]
-        page = min(await self.bot.services.progress.page(interaction.user.id, record.id), len(pages) - 1)
+        page = await self.bot.services.progress.page(interaction.user.id, record.id)
+        content, view = await story_page(interaction, record.id, page)
         if page:
-            card.add_field(name="Welcome back", value=f"You stopped at page {page + 1} of {len(pages)}.", inline=False)
-        await interaction.response.send_message(
-            content=pages[page], embed=card, view=page_controls(record.id, page, len(pages)), ephemeral=True
-        )
+            card.add_field(name="Welcome back", value=f"You stopped at page {page + 1}.", inline=False)
+        await interaction.response.send_message(content=content, embed=card, view=view, ephemeral=True)
 
     @app_commands.command(name="summary")
     @app_commands.describe(title="Title, author or fandom")
