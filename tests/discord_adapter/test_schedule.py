@@ -160,3 +160,30 @@ async def test_a_new_thread_for_each_installment(simcord_env, world):
             if m.author.id == simcord_env.bot.user.id and m.type is discord.MessageType.default
         ]
         assert len(texts) == 1 and not texts[0].startswith("📖")
+
+
+async def test_recap_and_summary_never_reach_past_the_last_release(simcord_env, world, services):
+    from bot.core.recap import sentences
+
+    _, channel, admin, member = world
+    await admin.slash(channel, "schedule create", story="fight-for-me", channel=channel, every="daily", minutes=1)
+    await simcord_env.advance_time(2 * DAY)  # two of five installments released
+    record = await services.stories.by_slug("fight-for-me")
+    installments = await services.catalog.installments(record, 1)
+    released = set(sentences([m for i in installments[:2] for m in i.messages]))
+    unreleased = set(sentences([m for i in installments[2:] for m in i.messages])) - released
+    result = await member.slash(channel, "recap")
+    embed = result.response.embeds[0]
+    assert embed.title == "Previously in Fight For Me" and "2 installments" in embed.footer.text
+    recap_sentences = set(sentences([embed.description]))
+    assert recap_sentences and recap_sentences <= released and not recap_sentences & unreleased
+    summary = await member.slash(channel, "summary", title="fight-for-me")
+    fields = {f.name: f.value for f in summary.response.embeds[0].fields}
+    assert set(sentences([fields["Previously"]])) <= released
+
+
+async def test_recap_without_a_reading_says_so(simcord_env, world):
+    _, channel, _, member = world
+    result = await member.slash(channel, "recap")
+    assert result.ephemeral and "Nothing has been read in this channel yet" in result.response.content
+    assert_error(simcord_env, Exception, contains="nothing to recap")

@@ -9,13 +9,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import StorytellerError
-from bot.core.gating import check
+from bot.core.gating import check, may_show_summary
 from bot.core.models import StoryRecord
 from bot.core.pacing import reading_script
+from bot.core.recap import recap as recap_of
 from bot.discord_adapter.components import live_controls, page_controls
-from bot.discord_adapter.render import rating_card, status_text, story_card
+from bot.discord_adapter.render import RATING_COLOURS, clip, fit, rating_card, status_text, story_card
 from bot.discord_adapter.tree import respond
 from bot.reading.live import Control, NoReading
+from bot.reading.recaps import channel_so_far
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
@@ -139,10 +141,36 @@ class Reading(commands.Cog):
     @app_commands.describe(title="Title, author or fandom")
     @app_commands.autocomplete(title=story_autocomplete)
     async def summary(self, interaction: Interaction, title: str) -> None:
-        """Show a story's card with the author's summary."""
+        """Show a story's card with the author's summary, and what this channel has read so far."""
         record = await self._find(title)
         venue = await self.bot.live.venue(interaction.channel_id or 0)
-        await respond(interaction, embed=story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute))
+        card = story_card(record, venue, words_per_minute=self.bot.settings.words_per_minute)
+        so_far = await channel_so_far(self.bot.live, self.bot.serials, interaction.channel_id or 0)
+        if so_far is not None and so_far.record.id == record.id and may_show_summary(record.rating, venue):
+            previously = recap_of(so_far.texts())
+            if previously:
+                card.add_field(name="Previously", value=clip(" ".join(previously), 1024), inline=False)
+        await respond(interaction, embed=fit(card))
+
+    @app_commands.command(name="recap")
+    @app_commands.describe(installments="Only the last N installments (default: everything read here so far)")
+    async def recap(
+        self, interaction: Interaction, installments: app_commands.Range[int, 1, 1000] | None = None
+    ) -> None:
+        """What this channel's story has told so far, with no spoilers past the last post."""
+        venue = await self.bot.live.venue(interaction.channel_id or 0)
+        so_far = await channel_so_far(self.bot.live, self.bot.serials, interaction.channel_id or 0)
+        if so_far is None or not so_far.installments:
+            raise StorytellerError("Nothing has been read in this channel yet, so there is nothing to recap.")
+        check(so_far.record.rating, venue)
+        previously = recap_of(so_far.texts(installments))
+        embed = discord.Embed(
+            title=clip(f"Previously in {so_far.record.title}", 256),
+            description=clip(" ".join(previously) or "Too little has been read to recap.", 4000),
+            colour=RATING_COLOURS[so_far.record.rating.level],
+        )
+        embed.set_footer(text=f"{len(so_far.installments)} installments read here so far")
+        await respond(interaction, embed=embed)
 
     @app_commands.command(name="rating")
     @app_commands.describe(title="Title, author or fandom")
