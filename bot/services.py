@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.guilds import BotStateRepository, GuildSettingsRepository
 from bot.store.readings import LiveReadingRepository, ReaderProgressRepository
+from bot.store.responses import ResponseRepository
 from bot.store.schedules import ScheduleRepository
 from bot.store.stories import StoryRepository
 
@@ -35,6 +36,7 @@ class Services:
         self.live_readings = LiveReadingRepository(db)
         self.progress = ReaderProgressRepository(db)
         self.schedules = ScheduleRepository(db)
+        self.responses = ResponseRepository(db)
         self.catalog = Catalog(
             self.stories,
             words_per_minute=settings.words_per_minute,
@@ -55,4 +57,5 @@ class Services:
             publisher=publisher,
             clock=clock,
             queue=SendQueue(clock),  # one queue for the whole front end: live and serial posts share it
+            responses=self.responses,
         )

@@ -24,6 +24,7 @@ EXTENSIONS = (
     "bot.discord_adapter.cogs.admin",
     "bot.discord_adapter.cogs.schedule",
     "bot.discord_adapter.cogs.catchup",
+    "bot.discord_adapter.cogs.responses",
 )
 SYNC_HASH_KEY = "command_tree_hash"
 

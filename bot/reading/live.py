@@ -22,6 +22,7 @@ from bot.reading.ports import Clock, DeliveryError, Publisher
 from bot.reading.send_queue import SendQueue
 from bot.store.guilds import GuildSettingsRepository
 from bot.store.readings import LiveReadingRepository, LiveReadingRow
+from bot.store.responses import ResponseRepository
 from bot.store.stories import StoryRepository
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ class LiveReadings:
         publisher: Publisher,
         clock: Clock,
         queue: SendQueue,
+        responses: ResponseRepository,
     ) -> None:
         self.queue = queue  # the bot's one send queue, shared with serial readings
+        self.responses = responses  # which messages are installments, for reactions
         self.readings = readings
         self.stories = stories
         self.catalog = catalog
@@ -284,7 +287,8 @@ class LiveReadings:
                 if reason is not None:
                     raise DeliveryError(reason, permanent=True)
                 await self.queue.slot(row.guild_id or 0, channel_id)
-                await self.publisher.send(channel_id, script[row.position].text)
+                post = script[row.position]
+                message_id = await self.publisher.send(channel_id, post.text)
             except DeliveryError as exc:
                 if exc.permanent or attempt >= len(RETRY_DELAYS):
                     await self._pause_for(row, exc.reason)
@@ -295,6 +299,14 @@ class LiveReadings:
                 continue
             attempt = 0
             await self.readings.update(channel_id, self.clock.now(), position=row.position + 1)
+            await self.responses.record_post(
+                message_id,
+                guild_id=row.guild_id,
+                channel_id=channel_id,
+                story_id=row.story_id,
+                installment=post.installment,
+                now=self.clock.now(),
+            )
 
     async def _pause_for(self, row: LiveReadingRow, reason: str) -> None:
         await self.readings.update(row.channel_id, self.clock.now(), state="paused", reason=reason)

@@ -174,13 +174,25 @@ class Scheduler:
                 # drops a retry with the same nonce for a few minutes; after longer, look first.
                 found = await self.publisher.find_recent(target, text, delivery.intended_at)
                 if found is not None:
-                    await self.schedules.record_sent(schedule.id, number, part, found, self.clock.now())
+                    await self._sent(schedule, number, part, target, found)
                     continue
             else:
                 await self.schedules.record_intent(schedule.id, number, part, target, nonce, self.clock.now())
             await self.queue.slot(schedule.guild_id, target)
             message_id = await self.publisher.send(target, text, nonce=nonce)
-            await self.schedules.record_sent(schedule.id, number, part, message_id, self.clock.now())
+            await self._sent(schedule, number, part, target, message_id)
+
+    async def _sent(self, schedule: Schedule, number: int, part: int, target: int, message_id: int) -> None:
+        now = self.clock.now()
+        await self.schedules.record_sent(schedule.id, number, part, message_id, now)
+        await self.live.responses.record_post(
+            message_id,
+            guild_id=schedule.guild_id,
+            channel_id=target,
+            story_id=schedule.story_id,
+            installment=number,
+            now=now,
+        )
 
     async def _fully_posted(self, schedule: Schedule) -> bool:
         done = await self.schedules.deliveries(schedule.id, schedule.next_installment)
