@@ -113,6 +113,15 @@ async def cmd_sync(app: App, args: argparse.Namespace) -> int:
     return await sync_commands(app.settings, app, args.guild)
 
 
+async def cmd_feedback(app: App, args: argparse.Namespace) -> int:
+    from bot.reading.feedback import as_markdown, feedback_report
+
+    record = await app.catalog.find(args.slug)
+    report = await feedback_report(record, app.catalog, app.responses)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else as_markdown(report))
+    return 0
+
+
 Command = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
@@ -134,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=_positive_float, default=None, help="reading minutes per installment")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(command=cmd_preview)
+
+    p = sub.add_parser("feedback", help="export readers' reactions and feedback per installment, for the author")
+    p.add_argument("slug", help="the story's slug or title")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.set_defaults(command=cmd_feedback)
 
     p = sub.add_parser("console", help="the bot's commands offline, in this terminal")
     p.add_argument("--speed", type=_speed, default=1.0, help="pace readings N times faster (e.g. 1000)")

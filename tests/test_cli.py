@@ -98,3 +98,13 @@ def test_bad_setting_is_named(workdir):
     result = run(workdir, "stories", env={"WORDS_PER_MINUTE": "fast"})
     assert result.returncode == 2
     assert "WORDS_PER_MINUTE must be a number" in result.stderr
+
+
+def test_feedback_export_command(workdir):
+    run(workdir, "import")
+    md = run(workdir, "feedback", "fight-for-me")
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Reader feedback: Fight For Me")
+    assert "## Installment 1: Fight For Me" in md.stdout and "Reactions: none" in md.stdout
+    data = json.loads(run(workdir, "feedback", "fight-for-me", "--format", "json").stdout)
+    assert [i["number"] for i in data["installments"]] == [1] and data["general_feedback"] == []

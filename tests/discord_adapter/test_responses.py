@@ -74,3 +74,25 @@ async def test_two_guilds_never_see_each_others_reactions_or_feedback(simcord_en
     assert a.text == "Beautiful and sad." and a.user_name.startswith("alice-A") and a.installment == 1
     guild_b = simcord_env.bot.get_channel(channel_b.id).guild.id
     assert await services.responses.feedback(record.id, guild_b) == []
+
+
+async def test_feedback_export_lists_each_installment_with_reactions_and_feedback(simcord_env, services):
+    import json
+
+    from bot.reading.feedback import as_markdown, feedback_report
+
+    _, channel, alice, bob = await read_story(simcord_env)
+    posts = story_posts(simcord_env, channel)
+    await alice.react(posts[0], "❤️")
+    await bob.react(posts[-1], "😢")
+    modal = await bob.slash(channel, "feedback", title="fight-for-me")
+    await bob.submit_modal(modal, {"feedback_text": "The last line broke me."})
+    record = await services.stories.by_slug("fight-for-me")
+    report = await feedback_report(record, services.catalog, services.responses)
+    assert [row["number"] for row in report["installments"]] == [1]
+    [row] = report["installments"]
+    assert row["reactions"] == {"❤️": 1, "😢": 1}
+    assert row["feedback"][0]["reader"].startswith("bob") and row["feedback"][0]["text"] == "The last line broke me."
+    markdown = as_markdown(report)
+    assert "## Installment 1: Fight For Me" in markdown and "The last line broke me." in markdown
+    json.dumps(report)  # the JSON export is plain data
