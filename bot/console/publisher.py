@@ -22,7 +22,9 @@ class ConsolePublisher:
     async def channel_info(self, channel_id: int) -> ChannelInfo:
         return ChannelInfo(channel_id, CONSOLE_GUILD, self.age_restricted)
 
-    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+    async def send(
+        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+    ) -> int:
         if nonce is not None and nonce in self._sent:
             return self._sent[nonce][0]
         message_id = next(self._ids)

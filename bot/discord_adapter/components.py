@@ -140,4 +140,49 @@ def library_controls(page: int, pages: int, rating: str, fandom: str, search: st
     return view
 
 
-DYNAMIC_ITEMS = (LiveControl, PageButton, LibraryPage)
+class MoreButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"more:(?P<schedule>\d+):(?P<installment>\d+)"
+):
+    """More! under an installment: enough distinct readers release the next one early, once."""
+
+    def __init__(self, schedule_id: int, installment: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="More!",
+                emoji="📖",
+                style=discord.ButtonStyle.success,
+                custom_id=f"more:{schedule_id}:{installment}",
+            )
+        )
+        self.schedule_id, self.installment = schedule_id, installment
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+    ) -> MoreButton:
+        return cls(int(match["schedule"]), int(match["installment"]))
+
+    async def callback(self, interaction: discord.Interaction[StoryBot]) -> None:  # type: ignore[override]
+        try:
+            votes, quorum, released = await interaction.client.serials.more(
+                self.schedule_id, self.installment, interaction.user.id
+            )
+        except StorytellerError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        if released:
+            message = "Enough readers asked: the next installment is on its way!"
+        elif votes >= quorum:
+            message = "The next installment is already on its way (or out)."
+        else:
+            message = f"Counted: {votes} of {quorum} readers want more."
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+def more_button(schedule_id: int, installment: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(MoreButton(schedule_id, installment))
+    return view
+
+
+DYNAMIC_ITEMS = (LiveControl, PageButton, LibraryPage, MoreButton)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import discord
 
+from bot.discord_adapter.components import more_button
 from bot.reading.ports import ChannelInfo, DeliveryError
 
 _NO_MENTIONS = discord.AllowedMentions.none()
@@ -61,7 +62,9 @@ class DiscordPublisher:
                 permanent=True,
             )
 
-    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+    async def send(
+        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+    ) -> int:
         channel = await self._channel(channel_id)
         self._check_permissions(channel)
         # The role a schedule pings is the one mention allowed; story text pings no one.
@@ -69,8 +72,10 @@ class DiscordPublisher:
         with delivery_errors(f"Discord refused the post in <#{channel_id}>: check Storyteller's permissions there."):
             if nonce is None:
                 message = await channel.send(text, allowed_mentions=_NO_MENTIONS)
-            else:  # discord.py sets enforce_nonce with a nonce: retries within minutes are dropped
+            elif more is None:  # discord.py sets enforce_nonce with a nonce: retries within minutes are dropped
                 message = await channel.send(text, allowed_mentions=mentions, nonce=nonce)
+            else:
+                message = await channel.send(text, allowed_mentions=mentions, nonce=nonce, view=more_button(*more))
         return message.id
 
     async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:

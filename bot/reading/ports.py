@@ -64,11 +64,14 @@ class Publisher(Protocol):
         """The channel as it is now; raises a permanent :class:`DeliveryError` if it is gone."""
         ...
 
-    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+    async def send(
+        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+    ) -> int:
         """Post ``text`` (mentions disabled); returns the message id.
 
         With a ``nonce``, a retry of the same post within a few minutes returns the
-        first message instead of posting again (Discord's ``enforce_nonce``).
+        first message instead of posting again (Discord's ``enforce_nonce``). With
+        ``more`` (schedule id, installment), the post carries a More! button.
         """
         ...
 

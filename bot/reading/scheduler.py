@@ -179,7 +179,9 @@ class Scheduler:
             else:
                 await self.schedules.record_intent(schedule.id, number, part, target, nonce, self.clock.now())
             await self.queue.slot(schedule.guild_id, target)
-            message_id = await self.publisher.send(target, text, nonce=nonce)
+            last = part == len(parts) - 1
+            more = (schedule.id, number) if last and schedule.more_quorum and number < schedule.total else None
+            message_id = await self.publisher.send(target, text, nonce=nonce, more=more)
             await self._sent(schedule, number, part, target, message_id)
 
     async def _sent(self, schedule: Schedule, number: int, part: int, target: int, message_id: int) -> None:

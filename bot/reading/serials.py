@@ -53,6 +53,7 @@ class Serials:
         catch_up: str = "shift",
         role_id: int | None = None,
         thread: str = "none",
+        more_quorum: int | None = None,
     ) -> tuple[Schedule, Plan]:
         """Schedule ``record`` into a channel; nothing is stored unless every choice is valid."""
         zone = time_zone(timezone)
@@ -93,10 +94,22 @@ class Serials:
             created_by=user_id,
             thread_mode=thread,
             thread_id=thread_id,
+            more_quorum=more_quorum,
         )
         schedule = await self.schedules.create(new, now)
         self.scheduler.wake(first)
         return schedule, preview
+
+    async def more(self, schedule_id: int, installment: int, user_id: int) -> tuple[int, int, bool]:
+        """A reader presses More! under an installment: (votes, quorum, whether it released the next)."""
+        schedule = await self.schedules.get(schedule_id)
+        if schedule is None or not schedule.more_quorum:
+            raise StorytellerError("That serial no longer takes More! requests.")
+        now = self.clock.now()
+        votes, released = await self.schedules.vote_more(schedule_id, installment, user_id, now)
+        if released:
+            self.scheduler.wake(now)
+        return votes, schedule.more_quorum, released
 
     async def get(self, guild_id: int, schedule_id: int) -> Schedule:
         schedule = await self.schedules.get(schedule_id)

@@ -12,7 +12,8 @@ from bot.store.database import Database
 
 _FIELDS = (
     "id, guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, next_installment, "
-    "total, slot, next_due, anchor, state, reason_code, reason, admins_told, created_by, thread_mode, thread_id"
+    "total, slot, next_due, anchor, state, reason_code, reason, admins_told, created_by, thread_mode, "
+    "thread_id, more_quorum"
 )
 
 
@@ -39,6 +40,7 @@ class Schedule:
     created_by: int
     thread_mode: str = "none"
     thread_id: int | None = None
+    more_quorum: int | None = None
 
     @property
     def target(self) -> int:
@@ -68,6 +70,7 @@ class NewSchedule:
     created_by: int
     thread_mode: str = "none"
     thread_id: int | None = None
+    more_quorum: int | None = None
 
     def row(self, now: datetime) -> tuple[object, ...]:
         first = self.first_due.isoformat()
@@ -89,13 +92,14 @@ class NewSchedule:
             now.isoformat(),
             self.thread_mode,
             self.thread_id,
+            self.more_quorum,
         )
 
 
 _INSERT = (
     "INSERT INTO schedules (guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, total, "
-    "slot, next_due, anchor, state, created_by, created_at, updated_at, thread_mode, thread_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)"
+    "slot, next_due, anchor, state, created_by, created_at, updated_at, thread_mode, thread_id, more_quorum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -194,6 +198,41 @@ class ScheduleRepository:
                 (message_id, now.isoformat(), schedule_id, installment, part),
             )
 
+    async def vote_more(self, schedule_id: int, installment: int, user_id: int, now: datetime) -> tuple[int, bool]:
+        """Count a reader's More! under ``installment``; release the next one early once the quorum is met.
+
+        Returns the distinct votes so far and whether this vote released it. The check and
+        the release are one transaction, so any number of presses at once release once.
+        """
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO more_votes (schedule_id, installment, user_id) VALUES (?, ?, ?)",
+                (schedule_id, installment, user_id),
+            )
+            row = await (
+                await conn.execute(
+                    "SELECT count(*) FROM more_votes WHERE schedule_id = ? AND installment = ?",
+                    (schedule_id, installment),
+                )
+            ).fetchone()
+            votes = int(row[0]) if row else 0
+            cursor = await conn.execute(
+                "UPDATE schedules SET released_early = ?, next_due = ?, slot = ?, updated_at = ? "
+                "WHERE id = ? AND state = 'active' AND more_quorum IS NOT NULL AND more_quorum <= ? "
+                "AND next_installment = ? AND released_early < ? AND next_installment <= total",
+                (
+                    installment + 1,
+                    now.isoformat(),
+                    now.isoformat(),
+                    now.isoformat(),
+                    schedule_id,
+                    votes,
+                    installment + 1,
+                    installment + 1,
+                ),
+            )
+            return votes, cursor.rowcount == 1
+
     async def in_channel(self, channel_id: int) -> list[Schedule]:
         """Schedules releasing into a channel, the most recently created first."""
         rows = await self.db.fetchall(
@@ -254,6 +293,7 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
         created_by=int(row["created_by"]),
         thread_mode=str(row["thread_mode"]),
         thread_id=row["thread_id"],
+        more_quorum=row["more_quorum"],
     )
 
 

@@ -66,4 +66,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``advance_time`` instead of letting each action wait them out on the wall clock."""
     for item in items:
         if "discord_adapter" in str(item.path) and item.get_closest_marker("simcord") is None:
-            item.add_marker(pytest.mark.simcord(settle_timeout=0.5))
+            item.add_marker(pytest.mark.simcord(settle_timeout=1.0))

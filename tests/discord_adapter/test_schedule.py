@@ -187,3 +187,26 @@ async def test_recap_without_a_reading_says_so(simcord_env, world):
     result = await member.slash(channel, "recap")
     assert result.ephemeral and "Nothing has been read in this channel yet" in result.response.content
     assert_error(simcord_env, Exception, contains="nothing to recap")
+
+
+async def test_more_button_releases_the_next_installment_early(simcord_env, world):
+    guild, channel, admin, _ = world
+    readers = [guild.add_member(simcord_env.create_user(f"reader{n}")) for n in range(3)]
+    await admin.slash(
+        channel, "schedule create", story="fight-for-me", channel=channel, every="daily", minutes=1, more=2
+    )
+    await simcord_env.advance_time(DAY)
+    assert len(releases(simcord_env, channel)) == 1
+    last = [m for m in channel.history() if m.author.id == simcord_env.bot.user.id][-1]
+    first = await readers[0].click(last, label="More!")
+    assert "1 of 2" in first.response.content
+    again = await readers[0].click(last, label="More!")  # the same reader twice counts once
+    assert "1 of 2" in again.response.content
+    second = await readers[1].click(last, label="More!")
+    assert "on its way" in second.response.content
+    await simcord_env.advance_time(60)
+    assert len(releases(simcord_env, channel)) == 2
+    third = await readers[2].click(last, label="More!")
+    assert "already" in third.response.content
+    await simcord_env.advance_time(60)
+    assert len(releases(simcord_env, channel)) == 2

@@ -77,6 +77,7 @@ class FakeDiscord:
     age_restricted: set[int] = field(default_factory=set)
     notices: list[tuple[int, str]] = field(default_factory=list)
     threads: dict[int, str] = field(default_factory=dict)
+    buttons: list[tuple[int, int]] = field(default_factory=list)  # More! buttons posted
     crash_at: int | None = None  # crash on this send: before it reaches Discord, or after (crash_before)
     crash_before: bool = True
     sends: int = 0
@@ -97,7 +98,9 @@ class FakeDiscord:
             raise DeliveryError("The channel no longer exists.", permanent=True)
         return ChannelInfo(channel_id, self.guild_of.get(channel_id, 1), channel_id in self.age_restricted)
 
-    async def send(self, channel_id: int, text: str, *, nonce: str | None = None) -> int:
+    async def send(
+        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+    ) -> int:
         self.sends += 1
         if self.crash_at is not None and self.sends == self.crash_at and self.crash_before:
             self.crashed = True
@@ -112,6 +115,8 @@ class FakeDiscord:
                 return post.id  # Discord's enforce_nonce: the retry returns the first message
         post = Posted(next(self._ids), channel_id, text, now, nonce)
         self.posts.append(post)
+        if more is not None:
+            self.buttons.append(more)
         if self.crash_at is not None and self.sends == self.crash_at:
             self.crashed = True
             raise Crash(f"crash after send {self.sends}, before its id was recorded")

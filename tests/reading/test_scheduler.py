@@ -133,3 +133,25 @@ async def test_all_installments_in_one_thread_opened_at_the_start(open_world):
     [starter] = world.discord.channel(10)
     assert starter.startswith("📚 **The Long Watch**")
     assert len(releases(world, schedule.thread_id)) == 2
+
+
+async def test_more_quorum_releases_exactly_one_installment_early_under_a_rush(open_world):
+    import asyncio as aio
+
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    schedule, _ = await world.serials.create(
+        guild_id=1, channel_id=10, record=record, user_id=7, every="daily", more_quorum=3
+    )
+    await world.run_for(DAY)  # installment 1 out; installment 2 is a day away
+    assert len(releases(world, 10)) == 1
+    assert world.discord.buttons[-1] == (schedule.id, 1)  # More! under installment 1's last message
+    results = await aio.gather(*(world.serials.more(schedule.id, 1, reader % 5) for reader in range(40)))
+    assert sum(released for _, _, released in results) == 1  # 40 presses by 5 readers: one release
+    await world.run_for(60)
+    assert len(releases(world, 10)) == 2  # installment 2, early
+    await aio.gather(*(world.serials.more(schedule.id, 1, reader) for reader in range(10, 20)))
+    await world.run_for(60)
+    assert len(releases(world, 10)) == 2  # pressing under installment 1 again releases nothing more
+    await world.run_for(DAY)
+    assert len(releases(world, 10)) == 3  # and the cadence carries on

@@ -107,6 +107,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         catch_up="What to do after the bot was down",
         role="A role to mention on each release",
         thread="Post in the channel, in one thread for the whole story, or a new thread per installment",
+        more="Add a More! button: this many readers pressing it release the next installment early",
     )
     @app_commands.choices(catch_up=CATCH_UP_CHOICES, thread=THREAD_CHOICES)
     @app_commands.autocomplete(story=story_autocomplete, timezone=timezone_autocomplete)
@@ -123,6 +124,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         catch_up: str = "shift",
         role: discord.Role | None = None,
         thread: str = "none",
+        more: app_commands.Range[int, 1, 1000] | None = None,
     ) -> None:
         """Schedule a story into a channel, installment by installment."""
         assert interaction.guild_id is not None
@@ -148,6 +150,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
             catch_up=catch_up,
             role_id=role.id if role else None,
             thread=thread,
+            more_quorum=more,
         )
         await respond(interaction, embed=plan_embed(schedule, record.title, preview), ephemeral=True)
 
