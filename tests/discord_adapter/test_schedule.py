@@ -108,7 +108,7 @@ async def test_bad_time_zone_and_cadence_are_named(simcord_env, world):
 async def test_catchup_reads_only_what_the_channel_has_had_and_remembers(simcord_env, world, services):
     _, channel, admin, member = world
     await admin.slash(channel, "schedule create", story="fight-for-me", channel=channel, every="daily", minutes=1)
-    await simcord_env.advance_time(2 * DAY)  # two installments of five released
+    await simcord_env.advance_time(4 * DAY)  # four installments of five released
     posted_texts = [
         m.content
         for m in channel.history()
@@ -125,8 +125,13 @@ async def test_catchup_reads_only_what_the_channel_has_had_and_remembers(simcord
         result = await member.click(first.response, label="Next ▶")
         pages.append(result.response.content)
     assert pages == posted_texts  # the reader sees exactly what the channel had, nothing beyond it
+    await member.click(first.response, label="◀ Previous")  # back to the second-to-last page
     again = await member.slash(channel, "catchup")
-    assert again.response.content == pages[-1]  # from where they left off
+    assert again.response.content == pages[-2]  # from where they left off
+    from bot.core.recap import sentences
+
+    [previously] = again.response.embeds  # a recap bounded by the reader's own progress
+    assert set(sentences([previously.description])) <= set(sentences(pages[:-2]))
     fresh = await member.slash(channel, "catchup", from_start=True)
     assert fresh.response.content == pages[0]
 

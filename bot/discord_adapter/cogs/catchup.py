@@ -10,7 +10,9 @@ from discord.ext import commands
 
 from bot.core.errors import StorytellerError
 from bot.core.gating import check
+from bot.core.recap import recap
 from bot.discord_adapter.components import page_controls
+from bot.discord_adapter.render import clip
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
@@ -65,7 +67,17 @@ class Catchup(commands.Cog):
         check(record.rating, await self.bot.live.venue(channel_id))
         page = 0 if from_start else await self.bot.serials.schedules.catchup_page(interaction.user.id, schedule.id)
         content, view = await catchup_page(interaction, schedule.id, page)
-        await interaction.response.send_message(content=content, view=view, ephemeral=True)
+        embeds = []
+        if page > 0:  # a recap of what this reader has read, and not a sentence of what they have not
+            read = (await released_pages(self.bot, schedule.id))[:page]
+            previously = recap(read)
+            if previously:
+                embeds.append(
+                    discord.Embed(
+                        title=clip(f"Previously in {record.title}", 256), description=clip(" ".join(previously), 4000)
+                    )
+                )
+        await interaction.response.send_message(content=content, view=view, embeds=embeds, ephemeral=True)
 
 
 async def setup(bot: StoryBot) -> None:
