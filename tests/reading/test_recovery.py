@@ -141,3 +141,27 @@ async def test_downtime_skip_jumps_ahead_with_a_notice(open_world):
     assert "skipped installments 3 to 5" in notice
     assert posts[0].at.strftime("%d %H:%M") == "30 20:00"
     assert installment_numbers(discord, 10)[:3] == [1, 2, 6]
+
+
+@pytest.mark.parametrize("point", [1, 2, 3, 6, 9, 14])
+def test_a_real_sigkill_at_a_send_then_a_restart_posts_each_installment_once(tmp_path, stories_dir, point):
+    """The same guarantee with the process truly killed (SIGKILL) and a new one started."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db, log = tmp_path / "kill.db", tmp_path / "discord.jsonl"
+    command = [sys.executable, "-m", "tests.reading.crash_child", str(db), str(stories_dir), str(log)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run([*command, str(point)], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr.decode()[-2000:]
+    texts = [json.loads(line)["text"] for line in log.read_text().splitlines()]
+    numbers = [int(t.split("installment ")[1].split(" of")[0]) for t in texts if t.startswith(HEADINGS)]
+    assert numbers == list(range(1, 13))
+    assert len(texts) == len(set(texts)) == 24
