@@ -66,10 +66,6 @@ class ReadingStatus:
     reason: str | None
     minutes_left: float
 
-    @property
-    def finished(self) -> bool:
-        return self.position >= self.total
-
 
 class LiveReadings:
     """Starts, steers and resumes live readings; one asyncio task per running reading."""
@@ -206,9 +202,6 @@ class LiveReadings:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.queue.close()
-
-    def running_channels(self) -> list[int]:
-        return list(self._tasks)
 
     # The task -----------------------------------------------------------------
 

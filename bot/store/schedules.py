@@ -255,14 +255,6 @@ class ScheduleRepository:
                 (user_id, schedule_id, page, now.isoformat()),
             )
 
-    async def posted_installments(self, schedule_id: int) -> list[int]:
-        rows = await self.db.fetchall(
-            "SELECT installment FROM deliveries WHERE schedule_id = ? GROUP BY installment "
-            "HAVING count(*) = count(message_id) ORDER BY installment",
-            (schedule_id,),
-        )
-        return [int(r[0]) for r in rows]
-
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
