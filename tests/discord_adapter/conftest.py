@@ -50,6 +50,17 @@ def simcord_bot(services: Services) -> StoryBot:
     return build_bot(services)
 
 
+@pytest.fixture
+def world(simcord_env):
+    """A guild with one text channel, an admin (Manage Server) and an ordinary member."""
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
+    member = guild.add_member(simcord_env.create_user("member"))
+    return guild, channel, admin, member
+
+
 def age_restrict(env, channel, restricted: bool = True) -> None:
     """Mark a channel age-restricted as the bot sees it.
 

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import discord
 import pytest
 from discord import app_commands
 from simcord import SetupError, assert_error
 
 from bot.core.ratings import Rating
-
-
-@pytest.fixture
-def world(simcord_env):
-    guild = simcord_env.create_guild()
-    channel = guild.create_text_channel("general")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
-    member = guild.add_member(simcord_env.create_user("member"))
-    return guild, channel, admin, member
 
 
 async def test_admin_changes_and_shows_settings(simcord_env, world, services):

@@ -26,16 +26,6 @@ def simcord_bot(services):
     return bot
 
 
-@pytest.fixture
-def world(simcord_env):
-    guild = simcord_env.create_guild()
-    channel = guild.create_text_channel("serial")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
-    member = guild.add_member(simcord_env.create_user("member"))
-    return guild, channel, admin, member
-
-
 def releases(env, channel):
     return [m for m in channel.history() if m.author.id == env.bot.user.id and m.content.startswith("📖")]
 
