@@ -43,7 +43,8 @@ async def main(count: int, kib: int) -> None:
             assert again.count(Outcome.UNCHANGED) == count, again.summary()
         print(f"import:    {first:.2f} s, {total / 1e6 / first:.1f} MB/s, {count / first:.0f} stories/s")
         print(f"re-import: {second:.2f} s (all unchanged)")
-        print(f"peak RSS:  {peak_mb():.0f} MB")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak RSS:  {peak_mb():.0f} MB (this process), {children:.0f} MB (largest parsing worker)")
 
 
 if __name__ == "__main__":

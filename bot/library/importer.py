@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -19,6 +22,8 @@ from bot.library.parsed import ParsedStory
 from bot.store.stories import StoryRepository
 
 log = logging.getLogger(__name__)
+
+POOL_THRESHOLD = 64  # files; below this, starting worker processes costs more than it saves
 
 # Bump when parsing changes what a file yields, so unchanged files are read again.
 PARSER_VERSION = b"storyteller-parser-1"
@@ -87,21 +92,31 @@ class Importer:
     ) -> ImportReport:
         """Import files and folders (the stories folder when none are given).
 
-        Files are read and parsed in a worker thread, one file ahead of the one
-        being saved, so parsing overlaps SQLite's work.
+        Files are read and parsed ahead of the one being saved, so parsing overlaps
+        SQLite's work: in a worker thread for a few files, in worker processes (one per
+        core) for a large library, where parsing would otherwise hold the GIL.
         """
         files, results, skipped = self._expand(list(paths) if paths else [self.stories_dir])
         known = await self.stories.known_files()
         queue = iter(files)
-        ahead: deque[asyncio.Task[_Read]] = deque()
+        ahead: deque[asyncio.Future[_Read]] = deque()
+        loop = asyncio.get_running_loop()
+        workers = os.cpu_count() or 1
+        pool = None
+        if len(files) >= POOL_THRESHOLD and workers > 1:
+            keys = [self.source_key(p) for p in files]
+            changed = await asyncio.to_thread(count_changed, files, keys, known)
+            if changed >= POOL_THRESHOLD:
+                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
         def read_next() -> None:
             path = next(queue, None)
             if path is not None:
-                ahead.append(asyncio.create_task(asyncio.to_thread(self._read, path, known)))
+                key = self.source_key(path)
+                ahead.append(loop.run_in_executor(pool, read_story, path, key, known.get(key)))
 
-        read_next()
-        read_next()
+        for _ in range(2 * workers if pool else 2):
+            read_next()
         try:
             for done in range(1, len(files) + 1):
                 read = await ahead.popleft()
@@ -110,8 +125,10 @@ class Importer:
                     progress(done, len(files), read.key)
                 results.append(await self._store(read))
         finally:
-            for task in ahead:
-                task.cancel()
+            for future in ahead:
+                future.cancel()
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
         return ImportReport(results, [self.source_key(p) for p in skipped])
 
     def _expand(self, paths: list[Path]) -> tuple[list[Path], list[ImportResult], list[Path]]:
@@ -145,27 +162,6 @@ class Importer:
         except ValueError:
             return resolved.as_posix()
 
-    def _read(self, path: Path, known: dict[str, tuple[str, str]]) -> _Read:
-        """Read, hash and parse one file (in a worker thread); never raises."""
-        key = self.source_key(path)
-        try:
-            file = StoryFile.read(path)
-        except OSError as exc:
-            reason = f"cannot read the file: {exc.strerror}"
-            return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
-        digest = content_hash(file)
-        previous = known.get(key)
-        if previous is not None and previous[0] == digest:
-            return _Read(key, ImportResult(key, Outcome.UNCHANGED, slug=previous[1]))
-        try:
-            return _Read(key, digest=digest, parsed=parse_story_file(file))
-        except StoryFileError as exc:
-            return _Read(key, ImportResult(key, Outcome.FAILED, reason=str(exc)))
-        except Exception as exc:  # a parser bug must not stop the other files
-            log.exception("Unexpected error reading %s", key)
-            reason = f"unexpected error: {type(exc).__name__}: {exc}"
-            return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
-
     async def _store(self, read: _Read) -> ImportResult:
         if read.result is not None:
             return read.result
@@ -191,6 +187,42 @@ class _Read:
     result: ImportResult | None = None
     digest: str = ""
     parsed: ParsedStory | None = None
+
+
+def count_changed(files: list[Path], keys: list[str], known: dict[str, tuple[str, str]]) -> int:
+    """How many files differ from what the library holds (hashing is cheap; parsing is not)."""
+    changed = 0
+    for path, key in zip(files, keys, strict=True):
+        try:
+            digest = content_hash(StoryFile.read(path))
+        except OSError:
+            continue
+        previous = known.get(key)
+        changed += previous is None or previous[0] != digest
+    return changed
+
+
+def read_story(path: Path, key: str, previous: tuple[str, str] | None) -> _Read:
+    """Read, hash and parse one file (in a worker thread or process); never raises.
+
+    ``previous`` is the (hash, slug) the library holds for this file, if any.
+    """
+    try:
+        file = StoryFile.read(path)
+    except OSError as exc:
+        reason = f"cannot read the file: {exc.strerror}"
+        return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
+    digest = content_hash(file)
+    if previous is not None and previous[0] == digest:
+        return _Read(key, ImportResult(key, Outcome.UNCHANGED, slug=previous[1]))
+    try:
+        return _Read(key, digest=digest, parsed=parse_story_file(file))
+    except StoryFileError as exc:
+        return _Read(key, ImportResult(key, Outcome.FAILED, reason=str(exc)))
+    except Exception as exc:  # a parser bug must not stop the other files
+        log.exception("Unexpected error reading %s", key)
+        reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        return _Read(key, ImportResult(key, Outcome.FAILED, reason=reason))
 
 
 def content_hash(file: StoryFile) -> str:

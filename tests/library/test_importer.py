@@ -88,3 +88,19 @@ async def test_a_file_that_breaks_later_keeps_its_last_good_version(db, tmp_path
     record = await imp.stories.by_slug("fight-for-me")
     assert record.words == 1243
     assert len(await imp.stories.chapters(record.id)) == 1
+
+
+async def test_a_large_library_is_parsed_in_worker_processes_with_the_same_results(db, tmp_path):
+    from bot.library.importer import POOL_THRESHOLD
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(POOL_THRESHOLD + 6):
+        (folder / f"s{n:03d}.txt").write_text(f"Title: Story {n}\nRating: K\n\nText of story {n}.\n")
+    (folder / "broken.txt").write_bytes(b"")
+    report = await importer(db, folder).import_paths()
+    assert report.count(Outcome.IMPORTED) == POOL_THRESHOLD + 6
+    assert [r.path for r in report.results if r.outcome is Outcome.FAILED] == ["broken.txt"]
+    assert (await StoryRepository(db).by_slug("story-42")).words == 4
+    again = await importer(db, folder).import_paths()  # unchanged: no workers needed, same answers
+    assert again.count(Outcome.UNCHANGED) == POOL_THRESHOLD + 6
