@@ -138,7 +138,7 @@ class Serials:
             reason_code=None,
             reason=None,
             admins_told=0,
-            next_due=max(due, now) if due > now else now,
+            next_due=max(due, now),  # a release missed while paused posts at once
             slot=schedule.slot or now,
         )
         self.scheduler.wake(now)
