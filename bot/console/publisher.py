@@ -23,7 +23,13 @@ class ConsolePublisher:
         return ChannelInfo(channel_id, CONSOLE_GUILD, self.age_restricted)
 
     async def send(
-        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+        self,
+        channel_id: int,
+        text: str,
+        *,
+        nonce: str | None = None,
+        more: tuple[int, int] | None = None,
+        role: int | None = None,
     ) -> int:
         if nonce is not None and nonce in self._sent:
             return self._sent[nonce][0]

@@ -63,19 +63,24 @@ class DiscordPublisher:
             )
 
     async def send(
-        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+        self,
+        channel_id: int,
+        text: str,
+        *,
+        nonce: str | None = None,
+        more: tuple[int, int] | None = None,
+        role: int | None = None,
     ) -> int:
         channel = await self._channel(channel_id)
         self._check_permissions(channel)
-        # The role a schedule pings is the one mention allowed; story text pings no one.
-        mentions = discord.AllowedMentions(everyone=False, users=False, roles=True) if nonce else _NO_MENTIONS
+        # Story text pings no one; a schedule's heading may ping the one role it was set up with.
+        mentions = (
+            discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role)]) if role else _NO_MENTIONS
+        )
+        view = more_button(*more) if more else None
         with delivery_errors(f"Discord refused the post in <#{channel_id}>: check Storyteller's permissions there."):
-            if nonce is None:
-                message = await channel.send(text, allowed_mentions=_NO_MENTIONS)
-            elif more is None:  # discord.py sets enforce_nonce with a nonce: retries within minutes are dropped
-                message = await channel.send(text, allowed_mentions=mentions, nonce=nonce)
-            else:
-                message = await channel.send(text, allowed_mentions=mentions, nonce=nonce, view=more_button(*more))
+            # With a nonce, discord.py sets enforce_nonce: a retry within minutes returns the first message.
+            message = await channel.send(text, allowed_mentions=mentions, nonce=nonce, view=view)
         return message.id
 
     async def find_recent(self, channel_id: int, text: str, since: datetime) -> int | None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from bot.core.errors import StorytellerError
@@ -261,13 +262,22 @@ class LiveReadings:
             if row.position >= len(script):
                 await self._finish(row)
                 return
+            if row.sending_at is not None:  # the process stopped mid-send: was it posted?
+                since = datetime.fromisoformat(row.sending_at)
+                found = await self._found(channel_id, script[row.position].text, since)
+                if found is not None:
+                    await self._posted(row, script[row.position], found)
+                    continue
             previous = script[row.position - 1] if row.position else None
             delay = delay_before(previous, words_per_minute=self.catalog.words_per_minute, speed=row.speed)
+            if row.sending_at is not None:
+                delay = 0.0  # not posted after all: send it again at once, with the same nonce
             if delay > TYPING_LEAD and not await self._wait(channel_id, delay - TYPING_LEAD):
                 continue
-            with contextlib.suppress(DeliveryError):  # a courtesy; the post reports real problems
-                await self.publisher.typing(channel_id)
-            if not await self._wait(channel_id, min(delay, TYPING_LEAD)):
+            if delay > 0:
+                with contextlib.suppress(DeliveryError):  # a courtesy; the post reports real problems
+                    await self.publisher.typing(channel_id)
+            if delay > 0 and not await self._wait(channel_id, min(delay, TYPING_LEAD)):
                 continue
             if await self.readings.get(channel_id) != row:
                 continue  # paused, stopped or re-paced while waiting: plan again
@@ -281,7 +291,10 @@ class LiveReadings:
                     raise DeliveryError(reason, permanent=True)
                 await self.queue.slot(row.guild_id or 0, channel_id)
                 post = script[row.position]
-                message_id = await self.publisher.send(channel_id, post.text)
+                if row.sending_at is None:
+                    await self.readings.update(channel_id, self.clock.now(), sending_at=self.clock.now().isoformat())
+                nonce = f"l{channel_id % 10**12}p{row.position}"
+                message_id = await self.publisher.send(channel_id, post.text, nonce=nonce)
             except DeliveryError as exc:
                 if exc.permanent or attempt >= len(RETRY_DELAYS):
                     await self._pause_for(row, exc.reason)
@@ -291,15 +304,25 @@ class LiveReadings:
                 attempt += 1
                 continue
             attempt = 0
-            await self.readings.update(channel_id, self.clock.now(), position=row.position + 1)
-            await self.responses.record_post(
-                message_id,
-                guild_id=row.guild_id,
-                channel_id=channel_id,
-                story_id=row.story_id,
-                installment=post.installment,
-                now=self.clock.now(),
-            )
+            await self._posted(row, post, message_id)
+
+    async def _found(self, channel_id: int, text: str, since: datetime) -> int | None:
+        try:
+            return await self.publisher.find_recent(channel_id, text, since)
+        except DeliveryError:
+            return None  # cannot look: the resend's nonce still guards a recent duplicate
+
+    async def _posted(self, row: LiveReadingRow, post: Post, message_id: int) -> None:
+        now = self.clock.now()
+        await self.readings.update(row.channel_id, now, position=row.position + 1, sending_at=None)
+        await self.responses.record_post(
+            message_id,
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            story_id=row.story_id,
+            installment=post.installment,
+            now=now,
+        )
 
     async def _pause_for(self, row: LiveReadingRow, reason: str) -> None:
         await self.readings.update(row.channel_id, self.clock.now(), state="paused", reason=reason)

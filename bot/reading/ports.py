@@ -65,13 +65,20 @@ class Publisher(Protocol):
         ...
 
     async def send(
-        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+        self,
+        channel_id: int,
+        text: str,
+        *,
+        nonce: str | None = None,
+        more: tuple[int, int] | None = None,
+        role: int | None = None,
     ) -> int:
         """Post ``text`` (mentions disabled); returns the message id.
 
         With a ``nonce``, a retry of the same post within a few minutes returns the
         first message instead of posting again (Discord's ``enforce_nonce``). With
-        ``more`` (schedule id, installment), the post carries a More! button.
+        ``more`` (schedule id, installment), the post carries a More! button. ``role`` is the
+        one role the post may ping; nothing else in it pings anyone.
         """
         ...
 

@@ -30,6 +30,7 @@ MAX_SLEEP = 15 * 60.0  # re-check at least this often, against clock drift
 OVERDUE = timedelta(minutes=10)  # later than this after its slot, a post is a catch-up
 LATE_GAP = timedelta(minutes=10)  # catch-up policy "late": one missed installment this often
 RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0)
+BUG_RETRY = timedelta(minutes=5)
 
 
 class Scheduler:
@@ -122,6 +123,21 @@ class Scheduler:
     # One release -----------------------------------------------------------------
 
     async def _deliver(self, schedule: Schedule) -> None:
+        try:
+            await self._deliver_once(schedule)
+        except Exception:
+            # A bug, not a delivery problem: log it, and try again later rather than at once, forever.
+            log.exception("Schedule %s failed unexpectedly; retrying in %s", schedule.id, BUG_RETRY)
+            now = self.clock.now()
+            await self.schedules.update(
+                schedule.id,
+                now,
+                next_due=now + BUG_RETRY,
+                reason_code="retrying",
+                reason="An internal error stopped this release; it is logged and retried shortly.",
+            )
+
+    async def _deliver_once(self, schedule: Schedule) -> None:
         record = await self.stories.by_id(schedule.story_id)
         if record is None:
             await self._pause(schedule, "story_removed", "The story was removed from the library.")
@@ -181,7 +197,8 @@ class Scheduler:
             await self.queue.slot(schedule.guild_id, target)
             last = part == len(parts) - 1
             more = (schedule.id, number) if last and schedule.more_quorum and number < schedule.total else None
-            message_id = await self.publisher.send(target, text, nonce=nonce, more=more)
+            role = schedule.role_id if part == 0 else None  # only the heading may ping the schedule's role
+            message_id = await self.publisher.send(target, text, nonce=nonce, more=more, role=role)
             await self._sent(schedule, number, part, target, message_id)
 
     async def _sent(self, schedule: Schedule, number: int, part: int, target: int, message_id: int) -> None:

@@ -23,6 +23,7 @@ class LiveReadingRow:
     reason: str | None
     minutes: float
     card_message_id: int | None
+    sending_at: str | None = None  # the post at ``position`` was being sent at this time
 
 
 class LiveReadingRepository:
@@ -110,4 +111,5 @@ def _row(row: aiosqlite.Row) -> LiveReadingRow:
         reason=row["reason"],
         minutes=float(row["minutes"]),
         card_message_id=row["card_message_id"],
+        sending_at=row["sending_at"],
     )

@@ -205,3 +205,19 @@ async def test_more_button_releases_the_next_installment_early(simcord_env, worl
     assert "already" in third.response.content
     await simcord_env.advance_time(60)
     assert len(releases(simcord_env, channel)) == 2
+
+
+async def test_a_schedules_role_is_pinged_by_the_heading_only(simcord_env, world, stories_dir, services):
+    guild, channel, admin, _ = world
+    (stories_dir / "ping.txt").write_text("Title: Ping\nRating: K\n\n@everyone and <@&123> in the story text.\n")
+    await services.importer.import_paths()
+    role = guild.create_role("Readers")
+    await admin.slash(channel, "schedule create", story="ping", channel=channel, every="daily", role=role)
+    await simcord_env.advance_time(DAY)
+    posts = [
+        r.json for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith(f"{channel.id}/messages")
+    ]
+    heading = next(p for p in posts if p["content"].startswith("📖"))
+    text = next(p for p in posts if "@everyone" in p["content"])
+    assert heading["allowed_mentions"]["roles"] == [str(role.id)] or heading["allowed_mentions"]["roles"] == [role.id]
+    assert text["allowed_mentions"]["parse"] == [] and not text["allowed_mentions"].get("roles")

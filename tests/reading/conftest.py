@@ -34,10 +34,11 @@ class World:
 
     async def settle(self) -> None:
         """Until every engine task is asleep on the clock or queued for a send slot."""
-        tasks = 2  # the dispatcher and the send queue's worker
 
         def busy() -> int:
-            return tasks + len(self.scheduler._inflight) - self.time.asleep() - self.scheduler.queue.pending()
+            # the dispatcher, the send queue's worker, deliveries and live readings, less those waiting
+            tasks = 2 + len(self.scheduler._inflight) + len(self.scheduler.live._tasks)
+            return tasks - self.time.asleep() - self.scheduler.queue.pending()
 
         for attempt in range(100_000):
             if self.discord.crashed:  # the process died: nothing more of it runs
@@ -65,6 +66,7 @@ class World:
         return await self.services.stories.by_slug(slug)
 
     async def close(self) -> None:
+        await self.scheduler.live.close()
         await self.scheduler.close()
         await self.services.db.close()
 

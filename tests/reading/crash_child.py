@@ -37,13 +37,13 @@ class FileDiscord(FakeDiscord):
                 self.posts.append(Posted(p["id"], p["channel"], p["text"], datetime.fromisoformat(p["at"]), p["nonce"]))
         self.sends = 0
 
-    async def send(self, channel_id, text, *, nonce=None, more=None):  # type: ignore[override]
+    async def send(self, channel_id, text, *, nonce=None, **options):  # type: ignore[override]
         self.sends += 1
         if self.kill_at == self.sends and self.kill_before:
             os.kill(os.getpid(), signal.SIGKILL)
         before = len(self.posts)
         self.sends -= 1  # the fake's own send counts it again
-        message_id = await super().send(channel_id, text, nonce=nonce, more=more)
+        message_id = await super().send(channel_id, text, nonce=nonce, **options)
         if len(self.posts) > before and self.log:
             post = self.posts[-1]
             with self.log.open("a") as f:

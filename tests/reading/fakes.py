@@ -99,7 +99,13 @@ class FakeDiscord:
         return ChannelInfo(channel_id, self.guild_of.get(channel_id, 1), channel_id in self.age_restricted)
 
     async def send(
-        self, channel_id: int, text: str, *, nonce: str | None = None, more: tuple[int, int] | None = None
+        self,
+        channel_id: int,
+        text: str,
+        *,
+        nonce: str | None = None,
+        more: tuple[int, int] | None = None,
+        role: int | None = None,
     ) -> int:
         self.sends += 1
         if self.crash_at is not None and self.sends == self.crash_at and self.crash_before:

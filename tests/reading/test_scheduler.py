@@ -155,3 +155,23 @@ async def test_more_quorum_releases_exactly_one_installment_early_under_a_rush(o
     assert len(releases(world, 10)) == 2  # pressing under installment 1 again releases nothing more
     await world.run_for(DAY)
     assert len(releases(world, 10)) == 3  # and the cadence carries on
+
+
+async def test_an_unexpected_error_is_retried_later_not_in_a_loop(open_world):
+    world = await open_world()
+    record = await world.story("the-long-watch")
+    calls = []
+    real_send = world.discord.send
+
+    async def broken(*args, **kwargs):
+        calls.append(world.time.now())
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return await real_send(*args, **kwargs)
+
+    world.discord.send = broken
+    schedule, _ = await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
+    await world.run_for(DAY)
+    assert calls[1] - calls[0] >= timedelta(minutes=5)  # backed off, then delivered
+    assert len(releases(world, 10)) == 1
+    assert (await world.serials.get(1, schedule.id)).reason_code is None
