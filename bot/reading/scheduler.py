@@ -143,7 +143,7 @@ class Scheduler:
             await self._pause(schedule, "story_removed", "The story was removed from the library.")
             return
         now = self.clock.now()
-        if await self._fully_posted(schedule):  # the process stopped between posting and moving on
+        if await self._fully_posted(schedule, record):  # the process stopped between posting and moving on
             await self._advance(schedule)
             return
         if schedule.catch_up == "skip" and schedule.slot and now - schedule.slot > OVERDUE:
@@ -213,18 +213,12 @@ class Scheduler:
             now=now,
         )
 
-    async def _fully_posted(self, schedule: Schedule) -> bool:
+    async def _fully_posted(self, schedule: Schedule, record: StoryRecord) -> bool:
         done = await self.schedules.deliveries(schedule.id, schedule.next_installment)
-        return (
-            bool(done)
-            and all(d.message_id is not None for d in done.values())
-            and len(done) == len(self.parts(schedule, *await self._record_and_installment(schedule)))
-        )
-
-    async def _record_and_installment(self, schedule: Schedule) -> tuple[StoryRecord, Installment]:
-        record = await self.stories.by_id(schedule.story_id)
-        assert record is not None
-        return record, await self._installment(schedule, record, schedule.next_installment)
+        if not done or any(d.message_id is None for d in done.values()):
+            return False
+        installment = await self._installment(schedule, record, schedule.next_installment)
+        return len(done) == len(self.parts(schedule, record, installment))
 
     def parts(self, schedule: Schedule, record: StoryRecord, installment: Installment) -> list[str]:
         heading = f"📖 **{record.title}** · installment {installment.number} of {schedule.total}"
