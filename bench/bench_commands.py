@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import simcord
 
 from bench.bench_search import build
+from bot.core.states import Control
 from bot.discord_adapter.client import StoryBot
-from bot.reading.live import Control
 from bot.reading.ports import Clock
 from bot.services import Services
 from bot.settings import Settings

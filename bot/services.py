@@ -9,8 +9,11 @@ from bot.library.catalog import Catalog
 from bot.library.importer import Importer
 from bot.reading.live import LiveReadings
 from bot.reading.ports import Clock, Publisher
+from bot.reading.readings import Readings
 from bot.reading.scheduler import Scheduler
 from bot.reading.send_queue import SendQueue
+from bot.reading.serials import Serials
+from bot.reading.venues import Venues
 from bot.settings import Settings
 from bot.store.database import Database
 from bot.store.guilds import BotStateRepository, GuildSettingsRepository
@@ -44,6 +47,12 @@ class Services:
         )
         self.importer = Importer(self.stories, settings.stories_dir, now)
 
+    def readings(self, publisher: Publisher, clock: Clock) -> Readings:
+        """Live and serial readings for one front end, posting through ``publisher``."""
+        live = self.live(publisher, clock)
+        scheduler = self.scheduler(live, clock)
+        return Readings(venues=live.venues, live=live, serials=Serials(scheduler), engine=scheduler)
+
     def scheduler(self, live: LiveReadings, clock: Clock) -> Scheduler:
         """The serial-reading engine, posting through the same publisher as live readings."""
         return Scheduler(schedules=self.schedules, stories=self.stories, live=live, clock=clock, queue=live.queue)
@@ -53,7 +62,7 @@ class Services:
             readings=self.live_readings,
             stories=self.stories,
             catalog=self.catalog,
-            guilds=self.guilds,
+            venues=Venues(publisher, self.guilds),
             publisher=publisher,
             clock=clock,
             queue=SendQueue(clock),  # one queue for the whole front end: live and serial posts share it

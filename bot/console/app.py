@@ -16,10 +16,10 @@ from bot.core.errors import StorytellerError
 from bot.core.gating import check
 from bot.core.pacing import reading_script
 from bot.core.ratings import Rating
-from bot.reading.live import Control, ReadingStatus
+from bot.core.states import Control
+from bot.core.zones import time_zone
+from bot.reading.live import ReadingStatus
 from bot.reading.ports import Clock
-from bot.reading.serials import Serials
-from bot.reading.zones import time_zone
 from bot.services import Services
 
 CONSOLE_USER = 1
@@ -47,9 +47,10 @@ class Console:
         self.out = out
         self.publisher = ConsolePublisher(out, age_restricted=age_restricted)
         clock = Clock.scaled(speed) if speed != 1 else Clock.system()
-        self.live = services.live(self.publisher, clock)
-        self.scheduler = services.scheduler(self.live, clock)
-        self.serials = Serials(self.scheduler)
+        self.readings = services.readings(self.publisher, clock)
+        self.live = self.readings.live
+        self.scheduler = self.readings.engine
+        self.serials = self.readings.serials
         self._choices: list[Action] = []
         self._created: list[int] = []  # schedules made in this session: piped input waits for them
 

@@ -1,4 +1,8 @@
-"""Domain errors: each carries a message fit to show a user or an operator as it is."""
+"""Every error a person may see, in one place: each message is fit to show as it is.
+
+Front ends catch :class:`StorytellerError` and show its text; anything else is a
+bug, logged with a reference and never shown as a traceback.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,63 @@ class StoryNotFound(StorytellerError):
         self.query = query
         self.suggestions = suggestions or []
         hint = f" Did you mean {', '.join(f'`{s}`' for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"No story matches `{query}`.{hint}")
+        super().__init__(f"No story matches `{echo(query)}`.{hint}")
 
 
 class StoryFileError(StorytellerError):
     """A story file that cannot be read; the message names the problem."""
+
+
+class RatingRefused(StorytellerError):
+    """A story that may not be posted here; the message says why and what would allow it."""
+
+
+class ScheduleError(StorytellerError):
+    """A schedule that cannot be made as asked; the message says what would work."""
+
+
+class UnknownTimeZone(StorytellerError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"`{echo(name)}` is not a time zone name. Use an IANA name such as `Europe/Paris` or `America/New_York`."
+        )
+
+
+class NotAllowed(StorytellerError):
+    """The member may not do this; the message names what would allow it."""
+
+
+class ReadingAlreadyRunning(StorytellerError):
+    def __init__(self, title: str) -> None:
+        super().__init__(
+            f"This channel is already reading **{title}**. Use `/reading stop` first, "
+            "or read privately with `private: True`."
+        )
+
+
+class NoReading(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("Nothing is being read in this channel. Start with `/story`.")
+
+
+class NoSuchSchedule(StorytellerError):
+    def __init__(self, schedule_id: int) -> None:
+        super().__init__(f"There is no schedule #{schedule_id} in this server. `/schedule list` shows them.")
+
+
+class NothingToCatchUp(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("No serial has released anything in this channel yet.")
+
+
+class InvalidOption(StorytellerError):
+    """A command option whose value is out of range or of the wrong kind."""
+
+
+ECHO_LIMIT = 80
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """User input as quoted back in a message: one line, at most ``limit`` characters."""
+    flat = " ".join(str(text).split()).replace("`", "'")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import RatingRefused
 from bot.core.ratings import ContentRating, Rating
 
 
@@ -15,10 +15,6 @@ class Venue:
     age_restricted: bool
     guild_max: Rating = Rating.E  # the guild's highest allowed level; E allows everything
     in_guild: bool = True
-
-
-class RatingRefused(StorytellerError):
-    """A story that may not be posted here; the message says why and what would allow it."""
 
 
 def refusal(rating: ContentRating, venue: Venue) -> str | None:

@@ -14,13 +14,9 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from cronsim import CronSim, CronSimError
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import ScheduleError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-class ScheduleError(StorytellerError):
-    """A schedule that cannot be made as asked; the message says what would work."""
 
 
 @dataclass(frozen=True, slots=True)

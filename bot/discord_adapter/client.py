@@ -13,7 +13,6 @@ from discord.ext import commands
 from bot.discord_adapter.publisher import DiscordPublisher
 from bot.discord_adapter.tree import StoryTree
 from bot.reading.ports import Clock
-from bot.reading.serials import Serials
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -45,9 +44,10 @@ class StoryBot(commands.Bot):
         self.settings = services.settings
         self.clock = clock
         self.publisher = DiscordPublisher(self)
-        self.live = services.live(self.publisher, clock)
-        self.scheduler = services.scheduler(self.live, clock)
-        self.serials = Serials(self.scheduler)
+        self.readings = services.readings(self.publisher, clock)
+        self.live = self.readings.live
+        self.scheduler = self.readings.engine
+        self.serials = self.readings.serials
         self._resume_task: asyncio.Task[None] | None = None
         self.skip_auto_sync = False  # the sync command syncs explicitly instead
 

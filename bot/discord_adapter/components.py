@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.core.errors import StorytellerError
-from bot.reading.live import Control
+from bot.core.states import Control
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot

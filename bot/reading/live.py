@@ -12,16 +12,16 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import NoReading, ReadingAlreadyRunning
 from bot.core.gating import Venue, refusal
 from bot.core.models import StoryRecord
 from bot.core.pacing import Post, delay_before, faster, reading_script, slower
+from bot.core.states import Control
 from bot.library.catalog import Catalog
 from bot.reading.ports import Clock, DeliveryError, Publisher
 from bot.reading.send_queue import SendQueue
-from bot.store.guilds import GuildSettingsRepository
+from bot.reading.venues import Venues
 from bot.store.readings import LiveReadingRepository, LiveReadingRow
 from bot.store.responses import ResponseRepository
 from bot.store.stories import StoryRepository
@@ -30,27 +30,6 @@ log = logging.getLogger(__name__)
 
 TYPING_LEAD = 8.0  # seconds of typing indicator before each post (Discord shows it for ~10 s)
 RETRY_DELAYS = (2.0, 5.0, 15.0, 60.0)
-
-
-class ReadingAlreadyRunning(StorytellerError):
-    def __init__(self, title: str) -> None:
-        super().__init__(
-            f"This channel is already reading **{title}**. Use `/reading stop` first, "
-            "or read privately with `private: True`."
-        )
-
-
-class NoReading(StorytellerError):
-    def __init__(self) -> None:
-        super().__init__("Nothing is being read in this channel. Start with `/story`.")
-
-
-class Control(Enum):
-    PAUSE = "pause"
-    RESUME = "resume"
-    STOP = "stop"
-    FASTER = "faster"
-    SLOWER = "slower"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +56,7 @@ class LiveReadings:
         readings: LiveReadingRepository,
         stories: StoryRepository,
         catalog: Catalog,
-        guilds: GuildSettingsRepository,
+        venues: Venues,
         publisher: Publisher,
         clock: Clock,
         queue: SendQueue,
@@ -88,7 +67,7 @@ class LiveReadings:
         self.readings = readings
         self.stories = stories
         self.catalog = catalog
-        self.guilds = guilds
+        self.venues = venues
         self.publisher = publisher
         self.clock = clock
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -96,12 +75,11 @@ class LiveReadings:
         self._scripts: dict[int, list[Post]] = {}
 
     async def venue(self, channel_id: int) -> Venue:
-        """The channel as the gate sees it now (raises :class:`DeliveryError` if it is gone)."""
-        info = await self.publisher.channel_info(channel_id)
-        guild_max = (await self.guilds.get(info.guild_id)).max_rating if info.guild_id else None
-        if guild_max is None:
-            return Venue(age_restricted=info.age_restricted, in_guild=False)
-        return Venue(age_restricted=info.age_restricted, guild_max=guild_max)
+        return await self.venues.venue(channel_id)
+
+    async def get(self, channel_id: int) -> LiveReadingRow | None:
+        """The live reading in a channel, if there is one."""
+        return await self.readings.get(channel_id)
 
     async def start(
         self,

@@ -5,22 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import NoSuchSchedule, ScheduleError, StorytellerError
 from bot.core.gating import refusal
 from bot.core.models import StoryRecord
-from bot.core.schedule import Plan, ScheduleError, next_release, parse_cadence, plan
+from bot.core.schedule import Plan, next_release, parse_cadence, plan
+from bot.core.zones import time_zone
 from bot.reading.ports import DeliveryError
 from bot.reading.scheduler import Scheduler
-from bot.reading.zones import time_zone
 from bot.store.schedules import NewSchedule, Schedule
 
 CATCH_UP = ("shift", "late", "skip")
 THREAD_MODES = ("none", "single", "each")
-
-
-class NoSuchSchedule(StorytellerError):
-    def __init__(self, schedule_id: int) -> None:
-        super().__init__(f"There is no schedule #{schedule_id} in this server. `/schedule list` shows them.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bot.core.guild import GuildSettings
 from bot.core.ratings import Rating
 from bot.store.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    guild_id: int
-    max_rating: Rating = Rating.E
-    reader_role_id: int | None = None
-    open_threads: bool = False
-    timezone: str = "UTC"
 
 
 class GuildSettingsRepository:

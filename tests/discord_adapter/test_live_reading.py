@@ -6,9 +6,9 @@ import discord
 import pytest
 from simcord import assert_error
 
+from bot.core.errors import ReadingAlreadyRunning
 from bot.core.text import plain_words
 from bot.discord_adapter.runner import build_bot
-from bot.reading.live import ReadingAlreadyRunning
 from tests.discord_adapter.conftest import age_restrict
 from tests.discord_adapter.test_story import BODY_WORDS, story_messages
 

@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.guild import GuildSettings
 from bot.core.ratings import Rating
+from bot.core.zones import time_zone
 from bot.discord_adapter.cogs.library import RATING_CHOICES
 from bot.discord_adapter.tree import respond
-from bot.reading.zones import time_zone
-from bot.store.guilds import GuildSettings
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot

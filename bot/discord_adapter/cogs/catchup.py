@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import NothingToCatchUp
 from bot.core.gating import check
 from bot.core.recap import recap
 from bot.discord_adapter.components import page_controls
@@ -18,11 +18,6 @@ if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
 
 Interaction = discord.Interaction["StoryBot"]
-
-
-class NothingToCatchUp(StorytellerError):
-    def __init__(self) -> None:
-        super().__init__("No serial has released anything in this channel yet.")
 
 
 async def released_pages(bot: StoryBot, schedule_id: int) -> list[str]:

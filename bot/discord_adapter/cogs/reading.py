@@ -8,25 +8,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import StorytellerError
+from bot.core.errors import NoReading, NotAllowed, StorytellerError
 from bot.core.gating import check, may_show_summary
 from bot.core.models import StoryRecord
 from bot.core.pacing import reading_script
 from bot.core.recap import recap as recap_of
+from bot.core.states import Control
 from bot.discord_adapter.components import live_controls, page_controls
 from bot.discord_adapter.render import RATING_COLOURS, clip, fit, rating_card, status_text, story_card
 from bot.discord_adapter.tree import respond
-from bot.reading.live import Control, NoReading
 from bot.reading.recaps import channel_so_far
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
 
 Interaction = discord.Interaction["StoryBot"]
-
-
-class NotAllowed(StorytellerError):
-    """The member may not do this; the message names what would allow it."""
 
 
 async def story_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -9,12 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.schedule import Plan, ScheduleError
+from bot.core.errors import ScheduleError
+from bot.core.schedule import Plan
+from bot.core.zones import time_zone
 from bot.discord_adapter.cogs.admin import timezone_autocomplete
 from bot.discord_adapter.cogs.reading import story_autocomplete
 from bot.discord_adapter.tree import respond
 from bot.reading.serials import CATCH_UP, THREAD_MODES, ScheduleStatus
-from bot.reading.zones import time_zone
 from bot.store.schedules import Schedule
 
 if TYPE_CHECKING:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.errors import StorytellerError
-
-
-class UnknownTimeZone(StorytellerError):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"`{name}` is not a time zone name. Use an IANA name such as `Europe/Paris` or `America/New_York`."
-        )
+from bot.core.errors import UnknownTimeZone
 
 
 def time_zone(name: str) -> ZoneInfo:
