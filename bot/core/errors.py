@@ -65,6 +65,11 @@ class NothingToCatchUp(StorytellerError):
         super().__init__("No serial has released anything in this channel yet.")
 
 
+class DatabaseBusy(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("Storyteller's database is busy right now. Try again in a few seconds.")
+
+
 class InvalidOption(StorytellerError):
     """A command option whose value is out of range or of the wrong kind."""
 

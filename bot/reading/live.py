@@ -45,6 +45,7 @@ class ReadingStatus:
     speed: float
     reason: str | None
     minutes_left: float
+    waiting: str | None = None  # why it is not posting right now, e.g. "the database is busy, retrying in 20 s"
 
 
 class LiveReadings:
