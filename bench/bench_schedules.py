@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.models import Chapter, Story, StoryMeta
 from bot.core.schedule import parse_cadence
+from bot.core.serials import NewSchedule
+from bot.core.states import CatchUp
 from bot.reading.ports import ChannelInfo, Clock
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.database import Database
-from bot.store.schedules import NewSchedule
 
 
 class NowhereToPost:
@@ -61,7 +62,7 @@ async def populate(path: Path, count: int) -> None:
                     cadence=rng.choice(cadences),
                     timezone="Europe/Paris",
                     minutes=5.0,
-                    catch_up="shift",
+                    catch_up=CatchUp.SHIFT,
                     role_id=None,
                     total=30,
                     first_due=due,
@@ -78,9 +79,10 @@ async def serve(path: Path, idle: float) -> None:
     db = await Database.open(path)
     services = Services(Settings(database_path=path), db)
     clock = Clock.system()
-    scheduler = services.scheduler(services.live(NowhereToPost(), clock), clock)
-    scheduler.start()
-    while scheduler._sleep_until is None:  # noqa: ASYNC110 - ready: the dispatcher looked and went to sleep
+    readings = services.readings(NowhereToPost(), clock)
+    await readings.start()
+    alarm = readings.engine.alarm
+    while alarm.until is None:  # noqa: ASYNC110 - ready: the dispatcher looked and went to sleep
         await asyncio.sleep(0.001)
     ready = time.perf_counter() - started
     active = await services.schedules.count_active()
@@ -93,10 +95,10 @@ async def serve(path: Path, idle: float) -> None:
     print(f"restart to ready: {ready:.2f} s (open, migrate, first due query, dispatcher asleep)")
     print(
         f"CPU while idle:   {cpu_idle * 1000:.1f} ms over {idle:.0f} s "
-        f"(next due in {(scheduler._sleep_until - clock.now()).total_seconds():.0f} s)"
+        f"(next due in {(alarm.until - clock.now()).total_seconds():.0f} s)"
     )
     print(f"peak memory:      {usage.ru_maxrss / 1024:.0f} MB (max RSS of this process)")
-    await scheduler.close()
+    await readings.close()
     await db.close()
 
 

@@ -74,6 +74,21 @@ class InvalidOption(StorytellerError):
     """A command option whose value is out of range or of the wrong kind."""
 
 
+class NothingToRecap(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("Nothing has been read in this channel yet, so there is nothing to recap.")
+
+
+class StoryRemoved(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("That story is no longer in the library.")
+
+
+class MoreClosed(StorytellerError):
+    def __init__(self) -> None:
+        super().__init__("That serial no longer takes More! requests.")
+
+
 ECHO_LIMIT = 80
 
 

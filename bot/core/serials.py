@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.schedule import Cadence
+from bot.core.schedule import Cadence, occurrences
 from bot.core.states import CatchUp, Reason, ScheduleState, ThreadMode
+from bot.core.zones import time_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +81,44 @@ class Move:
     @property
     def finishes(self) -> bool:
         return self.next_due is None
+
+
+OVERDUE = timedelta(minutes=10)  # later than this after its slot, a post is a catch-up
+LATE_GAP = timedelta(minutes=10)  # catch-up policy "late": one missed installment this often
+
+
+def after_release(schedule: Schedule, now: datetime) -> Move:
+    """Where a schedule goes once its next installment is out: its slot, and when it posts."""
+    following = schedule.next_installment + 1
+    if following > schedule.total:
+        return Move(following, None, None)
+    zone = time_zone(schedule.timezone)
+    late = schedule.slot is not None and now - schedule.slot > OVERDUE
+    if late and schedule.catch_up is CatchUp.LATE:
+        assert schedule.slot is not None
+        slot = next(occurrences(schedule.cadence, zone, schedule.slot, anchor=schedule.anchor))
+        due = max(slot, now + LATE_GAP) if slot <= now else slot
+        return Move(following, slot, due)
+    base = now if late else (schedule.slot or now)  # on time, or "shift": move on from now
+    slot = next(occurrences(schedule.cadence, zone, max(base, now), anchor=schedule.anchor))
+    return Move(following, slot, slot)
+
+
+def missed_while_down(schedule: Schedule, now: datetime) -> tuple[int, int, Move] | None:
+    """Catch-up policy "skip": the installments missed (first, last) and where the schedule resumes.
+
+    ``None`` when the schedule is on time or catches up another way.
+    """
+    if schedule.catch_up is not CatchUp.SKIP or schedule.slot is None or now - schedule.slot <= OVERDUE:
+        return None
+    zone = time_zone(schedule.timezone)
+    missed, slot = 0, schedule.slot
+    times = occurrences(schedule.cadence, zone, schedule.slot, anchor=schedule.anchor)
+    while slot <= now:
+        missed += 1
+        slot = next(times)
+    first, last = schedule.next_installment, min(schedule.total, schedule.next_installment + missed - 1)
+    following = last + 1
+    if following > schedule.total:
+        return first, last, Move(following, None, None)
+    return first, last, Move(following, slot, slot)

@@ -56,8 +56,7 @@ class Reason(StrEnum):
     ADMIN = "admin"  # paused by a person
     DELIVERY = "delivery"  # a problem only a person can fix: channel gone, permission, rating
     STORY_REMOVED = "story_removed"
-    RETRYING = "retrying"  # a passing problem; retried with backoff
-    FINISHED = "finished"
+    RETRYING = "retrying"  # written by older versions; retries are now the engine's, held in memory
 
 
 def choices(kind: type[StrEnum]) -> str:

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.scope import EVERYTHING, GuildScope
+from bot.library.catalog import Catalog
+from bot.reading.alarm import Alarm
+from bot.reading.delivery import Deliverer
+from bot.reading.engine import DeliveryEngine
 from bot.reading.live import LiveReadings
-from bot.reading.recaps import SoFar, channel_so_far
-from bot.reading.scheduler import Scheduler
+from bot.reading.ports import Clock, Publisher
+from bot.reading.recaps import ChannelHistory, SoFar
+from bot.reading.releases import Releases
+from bot.reading.send_queue import SendQueue
 from bot.reading.serials import Serials
 from bot.reading.venues import Venues
+from bot.store.guilds import GuildSettingsRepository
+from bot.store.outbox import OutboxRepository
+from bot.store.readings import LiveReadingRepository
+from bot.store.schedules import ScheduleRepository
+from bot.store.stories import StoryRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +34,76 @@ class Readings:
     venues: Venues
     live: LiveReadings
     serials: Serials
-    engine: Scheduler
+    engine: DeliveryEngine
+    history: ChannelHistory
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        publisher: Publisher,
+        clock: Clock,
+        stories: StoryRepository,
+        catalog: Catalog,
+        guilds: GuildSettingsRepository,
+        live_readings: LiveReadingRepository,
+        schedules: ScheduleRepository,
+        outbox: OutboxRepository,
+        scope: GuildScope = EVERYTHING,
+    ) -> Readings:
+        """Wire the engine; it delivers only for the servers in ``scope`` (all of them by default)."""
+        queue = SendQueue(clock)  # one queue for the whole front end: live and serial posts share it
+        venues = Venues(publisher, guilds)
+        engine = DeliveryEngine(clock, Alarm(clock), queue)
+        deliverer = Deliverer(outbox=outbox, publisher=publisher, queue=queue, venues=venues, clock=clock)
+        live = LiveReadings(
+            readings=live_readings,
+            stories=stories,
+            catalog=catalog,
+            deliverer=deliverer,
+            publisher=publisher,
+            engine=engine,
+            clock=clock,
+            scope=scope,
+        )
+        releases = Releases(
+            schedules=schedules,
+            stories=stories,
+            catalog=catalog,
+            deliverer=deliverer,
+            publisher=publisher,
+            clock=clock,
+            scope=scope,
+        )
+        engine.register(live)
+        engine.register(releases)
+        serials = Serials(
+            schedules=schedules,
+            stories=stories,
+            catalog=catalog,
+            venues=venues,
+            releases=releases,
+            deliverer=deliverer,
+            engine=engine,
+            clock=clock,
+        )
+        history = ChannelHistory(readings=live_readings, schedules=schedules, stories=stories, catalog=catalog)
+        return cls(venues=venues, live=live, serials=serials, engine=engine, history=history)
 
     async def start(self) -> None:
-        """Resume interrupted live readings and start releasing schedules."""
-        await self.live.resume_all()
+        """Start delivering: interrupted live readings and due releases carry on from the database."""
         self.engine.start()
 
     async def idle(self) -> None:
-        """Until no delivery is under way and no live reading runs (the console waits on this)."""
-        await self.live.wait_all()
+        """Until no live reading runs and no delivery is under way (the console waits on this)."""
+        while await self.live.any_running():
+            await self.engine.clock.sleep(1.0)
         await self.engine.idle()
 
     async def close(self) -> None:
         """Stop at a message boundary; the database keeps where everything was."""
         await self.engine.close()
-        await self.live.close()
 
     async def so_far(self, channel_id: int) -> SoFar | None:
         """What this channel has read: its live reading, else its latest serial."""
-        return await channel_so_far(self.live, self.serials, channel_id)
+        return await self.history.so_far(channel_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -18,9 +19,40 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.errors import DatabaseBusy
+from bot.core.scope import GuildScope
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@asynccontextmanager
+async def _busy_as_error() -> AsyncIterator[None]:
+    """Another process holding the file past the busy timeout: an error people can be told about."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if not _is_busy(exc):
+            raise
+        raise DatabaseBusy() from exc
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def scope_clause(scope: GuildScope, column: str = "guild_id") -> tuple[str, list[int]]:
+    """`` AND ...`` limiting a query to the guilds ``scope`` covers, with its parameters."""
+    clause, values = "", []
+    if scope.guild_ids is not None:
+        clause += f" AND {column} IN ({', '.join('?' * len(scope.guild_ids))})"
+        values += sorted(scope.guild_ids)
+    if scope.shard_ids is not None:
+        clause += f" AND ({column} >> 22) % ? IN ({', '.join('?' * len(scope.shard_ids))})"
+        values += [scope.shard_count, *sorted(scope.shard_ids)]
+    return clause, values
 
 
 class Database:
@@ -32,7 +64,8 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, busy_timeout: float = 5.0) -> Database:
+        """Open (and migrate) the database; a write waits ``busy_timeout`` seconds for another process."""
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +75,7 @@ class Database:
         for pragma in (
             "journal_mode = WAL",
             "foreign_keys = ON",
-            "busy_timeout = 5000",
+            f"busy_timeout = {int(busy_timeout * 1000)}",
             "synchronous = NORMAL",
         ):
             await connection.execute(f"PRAGMA {pragma}")
@@ -65,23 +98,33 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The single writer: ``BEGIN IMMEDIATE`` under one lock, committed or rolled back whole."""
+        """The single writer: ``BEGIN IMMEDIATE`` under one lock, committed or rolled back whole.
+
+        aiosqlite runs statements in order on its own thread, and a cancelled await does
+        not take a statement back: a task cancelled while its ``BEGIN`` waits still begins
+        the transaction later. The rollback queued on the way out runs after it, so no
+        cancelled writer leaves the connection inside a transaction.
+        """
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                await self._conn.commit()
+            except sqlite3.OperationalError as exc:
+                await self._conn.rollback()
+                if not _is_busy(exc):
+                    raise
+                raise DatabaseBusy() from exc
             except BaseException:
                 await self._conn.rollback()
                 raise
-            else:
-                await self._conn.commit()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        async with _busy_as_error(), self._conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        async with _busy_as_error(), self._conn.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def user_version(self) -> int:

@@ -2,49 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.store.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class LiveReadingRow:
-    channel_id: int
-    guild_id: int | None
-    story_id: int
-    started_by: int
-    position: int
-    total: int
-    speed: float
-    state: str
-    reason: str | None
-    minutes: float
-    card_message_id: int | None
-    sending_at: str | None = None  # the post at ``position`` was being sent at this time
+from bot.core.delivery import live_stream
+from bot.core.readings import LiveReading
+from bot.core.scope import EVERYTHING, GuildScope
+from bot.core.states import ReadingState
+from bot.store.database import Database, scope_clause
+from bot.store.outbox import forget_stream
 
 
 class LiveReadingRepository:
+    """Live readings and their due times; every change is a named step of a reading's life."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, channel_id: int) -> LiveReadingRow | None:
+    async def get(self, channel_id: int) -> LiveReading | None:
         row = await self.db.fetchone("SELECT * FROM live_readings WHERE channel_id = ?", (channel_id,))
-        return None if row is None else _row(row)
+        return None if row is None else _reading(row)
 
-    async def unfinished(self) -> list[LiveReadingRow]:
-        rows = await self.db.fetchall("SELECT * FROM live_readings ORDER BY started_at")
-        return [_row(r) for r in rows]
+    async def due(self, before: datetime, scope: GuildScope = EVERYTHING) -> list[int]:
+        """Channels whose running reading has its next message due by ``before``."""
+        where, values = scope_clause(scope)
+        rows = await self.db.fetchall(
+            f"SELECT channel_id FROM live_readings WHERE state = 'running' AND next_due <= ?{where} ORDER BY next_due",
+            (before.isoformat(), *values),
+        )
+        return [int(r[0]) for r in rows]
 
-    async def create(self, reading: LiveReadingRow, now: datetime) -> bool:
+    async def earliest_due_after(self, after: datetime, scope: GuildScope = EVERYTHING) -> datetime | None:
+        where, values = scope_clause(scope)
+        row = await self.db.fetchone(
+            f"SELECT min(next_due) FROM live_readings WHERE state = 'running' AND next_due > ?{where}",
+            (after.isoformat(), *values),
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def running(self, scope: GuildScope = EVERYTHING) -> int:
+        where, values = scope_clause(scope)
+        row = await self.db.fetchone(f"SELECT count(*) FROM live_readings WHERE state = 'running'{where}", values)
+        return int(row[0]) if row else 0
+
+    async def create(self, reading: LiveReading, now: datetime) -> bool:
         """Record a new live reading; ``False`` if the channel already has one."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO live_readings (channel_id, guild_id, story_id, started_by, position, "
-                "total, speed, state, reason, minutes, card_message_id, started_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "total, speed, state, reason, minutes, card_message_id, next_due, started_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     reading.channel_id,
                     reading.guild_id,
@@ -53,27 +61,46 @@ class LiveReadingRepository:
                     reading.position,
                     reading.total,
                     reading.speed,
-                    reading.state,
+                    reading.state.value,
                     reading.reason,
                     reading.minutes,
                     reading.card_message_id,
+                    _iso(reading.next_due),
                     now.isoformat(),
                     now.isoformat(),
                 ),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await forget_stream(conn, live_stream(reading.channel_id))  # a stopped reading's leftovers
+            return True
 
-    async def update(self, channel_id: int, now: datetime, **changes: object) -> None:
-        assignments = ", ".join(f"{k} = ?" for k in changes)
+    async def advance(self, channel_id: int, position: int, next_due: datetime, now: datetime) -> None:
+        """The message at ``position - 1`` is out; the next one is due at ``next_due``."""
+        await self._set(channel_id, now, "position = ?, next_due = ?", position, next_due.isoformat())
+
+    async def pause(self, channel_id: int, reason: str | None, now: datetime) -> None:
+        """Paused by a reader (no reason) or by a problem a person must fix (the reason)."""
+        await self._set(channel_id, now, "state = 'paused', reason = ?, next_due = NULL", reason)
+
+    async def resume(self, channel_id: int, next_due: datetime, now: datetime) -> None:
+        await self._set(channel_id, now, "state = 'running', reason = NULL, next_due = ?", next_due.isoformat())
+
+    async def set_speed(self, channel_id: int, speed: float, next_due: datetime | None, now: datetime) -> None:
+        await self._set(channel_id, now, "speed = ?, next_due = coalesce(?, next_due)", speed, _iso(next_due))
+
+    async def delete(self, channel_id: int) -> None:
+        """The reading is over (finished or stopped), with its outbox."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM live_readings WHERE channel_id = ?", (channel_id,))
+            await forget_stream(conn, live_stream(channel_id))
+
+    async def _set(self, channel_id: int, now: datetime, assignments: str, *values: object) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 f"UPDATE live_readings SET {assignments}, updated_at = ? WHERE channel_id = ?",
-                (*changes.values(), now.isoformat(), channel_id),
+                (*values, now.isoformat(), channel_id),
             )
-
-    async def delete(self, channel_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM live_readings WHERE channel_id = ?", (channel_id,))
 
 
 class ReaderProgressRepository:
@@ -98,8 +125,12 @@ class ReaderProgressRepository:
             )
 
 
-def _row(row: aiosqlite.Row) -> LiveReadingRow:
-    return LiveReadingRow(
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _reading(row: aiosqlite.Row) -> LiveReading:
+    return LiveReading(
         channel_id=int(row["channel_id"]),
         guild_id=row["guild_id"],
         story_id=int(row["story_id"]),
@@ -107,9 +138,9 @@ def _row(row: aiosqlite.Row) -> LiveReadingRow:
         position=int(row["position"]),
         total=int(row["total"]),
         speed=float(row["speed"]),
-        state=str(row["state"]),
+        state=ReadingState(row["state"]),
         reason=row["reason"],
         minutes=float(row["minutes"]),
         card_message_id=row["card_message_id"],
-        sending_at=row["sending_at"],
+        next_due=datetime.fromisoformat(row["next_due"]) if row["next_due"] else None,
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.core.delivery import schedule_stream
 from bot.core.schedule import Cadence
-from bot.store.database import Database
+from bot.core.scope import EVERYTHING, GuildScope
+from bot.core.serials import Move, NewSchedule, Schedule
+from bot.core.states import CatchUp, Reason, ScheduleState, ThreadMode
+from bot.store.database import Database, scope_clause
+from bot.store.outbox import forget_stream
 
 _FIELDS = (
     "id, guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, next_installment, "
@@ -17,83 +21,28 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    id: int
-    guild_id: int
-    channel_id: int
-    story_id: int
-    cadence: Cadence
-    timezone: str
-    minutes: float
-    catch_up: str
-    role_id: int | None
-    next_installment: int
-    total: int
-    slot: datetime | None
-    next_due: datetime | None
-    anchor: datetime
-    state: str
-    reason_code: str | None
-    reason: str | None
-    admins_told: bool
-    created_by: int
-    thread_mode: str = "none"
-    thread_id: int | None = None
-    more_quorum: int | None = None
-
-    @property
-    def target(self) -> int:
-        """Where installments go: the schedule's single thread, or its channel."""
-        return self.thread_id if self.thread_mode == "single" and self.thread_id else self.channel_id
-
-    @property
-    def finished(self) -> bool:
-        return self.next_installment > self.total
-
-
-@dataclass(frozen=True, slots=True)
-class NewSchedule:
-    """What creating a schedule needs; it starts active, its first release at ``first_due``."""
-
-    guild_id: int
-    channel_id: int
-    story_id: int
-    cadence: Cadence
-    timezone: str
-    minutes: float
-    catch_up: str
-    role_id: int | None
-    total: int
-    first_due: datetime
-    anchor: datetime
-    created_by: int
-    thread_mode: str = "none"
-    thread_id: int | None = None
-    more_quorum: int | None = None
-
-    def row(self, now: datetime) -> tuple[object, ...]:
-        first = self.first_due.isoformat()
-        return (
-            self.guild_id,
-            self.channel_id,
-            self.story_id,
-            self.cadence.encode(),
-            self.timezone,
-            self.minutes,
-            self.catch_up,
-            self.role_id,
-            self.total,
-            first,
-            first,
-            self.anchor.isoformat(),
-            self.created_by,
-            now.isoformat(),
-            now.isoformat(),
-            self.thread_mode,
-            self.thread_id,
-            self.more_quorum,
-        )
+def _new_row(new: NewSchedule, now: datetime) -> tuple[object, ...]:
+    first = new.first_due.isoformat()
+    return (
+        new.guild_id,
+        new.channel_id,
+        new.story_id,
+        new.cadence.encode(),
+        new.timezone,
+        new.minutes,
+        new.catch_up.value,
+        new.role_id,
+        new.total,
+        first,
+        first,
+        new.anchor.isoformat(),
+        new.created_by,
+        now.isoformat(),
+        now.isoformat(),
+        new.thread_mode.value,
+        new.thread_id,
+        new.more_quorum,
+    )
 
 
 _INSERT = (
@@ -103,22 +52,13 @@ _INSERT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    installment: int
-    part: int
-    nonce: str
-    message_id: int | None
-    intended_at: datetime
-
-
 class ScheduleRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def create(self, new: NewSchedule, now: datetime) -> Schedule:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(_INSERT, new.row(now))
+            cursor = await conn.execute(_INSERT, _new_row(new, now))
             schedule_id = int(cursor.lastrowid or 0)
         found = await self.get(schedule_id)
         assert found is not None
@@ -127,7 +67,7 @@ class ScheduleRepository:
     async def create_many(self, news: list[NewSchedule], now: datetime) -> None:
         """Insert many schedules in one transaction (large imports, benchmarks)."""
         async with self.db.transaction() as conn:
-            await conn.executemany(_INSERT, [new.row(now) for new in news])
+            await conn.executemany(_INSERT, [_new_row(new, now) for new in news])
 
     async def get(self, schedule_id: int) -> Schedule | None:
         row = await self.db.fetchone(f"SELECT {_FIELDS} FROM schedules WHERE id = ?", (schedule_id,))
@@ -139,17 +79,21 @@ class ScheduleRepository:
         )
         return [_schedule(r) for r in rows]
 
-    async def due(self, now: datetime, *, limit: int = 1000) -> list[Schedule]:
+    async def due(self, now: datetime, scope: GuildScope = EVERYTHING, *, limit: int = 1000) -> list[Schedule]:
         """Active schedules whose next post is due, earliest first."""
+        where, values = scope_clause(scope)
         rows = await self.db.fetchall(
-            f"SELECT {_FIELDS} FROM schedules WHERE state = 'active' AND next_due <= ? ORDER BY next_due LIMIT ?",
-            (now.isoformat(), limit),
+            f"SELECT {_FIELDS} FROM schedules WHERE state = 'active' AND next_due <= ?{where} "
+            "ORDER BY next_due LIMIT ?",
+            (now.isoformat(), *values, limit),
         )
         return [_schedule(r) for r in rows]
 
-    async def earliest_due_after(self, now: datetime) -> datetime | None:
+    async def earliest_due_after(self, now: datetime, scope: GuildScope = EVERYTHING) -> datetime | None:
+        where, values = scope_clause(scope)
         row = await self.db.fetchone(
-            "SELECT min(next_due) FROM schedules WHERE state = 'active' AND next_due > ?", (now.isoformat(),)
+            f"SELECT min(next_due) FROM schedules WHERE state = 'active' AND next_due > ?{where}",
+            (now.isoformat(), *values),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
@@ -157,45 +101,71 @@ class ScheduleRepository:
         row = await self.db.fetchone("SELECT count(*) FROM schedules WHERE state = 'active'")
         return int(row[0]) if row else 0
 
-    async def update(self, schedule_id: int, now: datetime, **changes: object) -> None:
-        values = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()}
-        assignments = ", ".join(f"{k} = ?" for k in values)
+    # A schedule's life, one named step each ---------------------------------------
+
+    async def pause(self, schedule_id: int, code: Reason, reason: str, now: datetime) -> None:
+        await self._set(schedule_id, now, "state = 'paused', reason_code = ?, reason = ?", code.value, reason)
+
+    async def mark_admins_told(self, schedule_id: int, now: datetime) -> None:
+        await self._set(schedule_id, now, "admins_told = 1")
+
+    async def resume(self, schedule_id: int, next_due: datetime, slot: datetime, now: datetime) -> None:
+        await self._set(
+            schedule_id,
+            now,
+            "state = 'active', reason_code = NULL, reason = NULL, admins_told = 0, next_due = ?, slot = ?",
+            next_due.isoformat(),
+            slot.isoformat(),
+        )
+
+    async def move(self, schedule_id: int, move: Move, now: datetime) -> None:
+        """On to ``move.next_installment``; a move past the last installment finishes the schedule."""
+        state = "finished" if move.finishes else "active"
+        await self._set(
+            schedule_id,
+            now,
+            "next_installment = ?, slot = ?, next_due = ?, reason_code = NULL, reason = NULL, "
+            "state = CASE WHEN state = 'paused' AND ? = 'active' THEN 'paused' ELSE ? END",
+            move.next_installment,
+            _iso(move.slot),
+            _iso(move.next_due),
+            state,
+            state,
+        )
+
+    async def release_now(self, schedule_id: int, now: datetime) -> None:
+        await self._set(schedule_id, now, "next_due = ?, slot = ?", now.isoformat(), now.isoformat())
+
+    async def edit(
+        self,
+        schedule_id: int,
+        now: datetime,
+        *,
+        cadence: Cadence,
+        timezone: str,
+        catch_up: CatchUp,
+        role_id: int | None,
+        retimed: tuple[datetime, datetime] | None = None,
+    ) -> None:
+        """New cadence, zone, policy and role; ``retimed`` (next due, anchor) moves the next release."""
+        assignments = "cadence = ?, timezone = ?, catch_up = ?, role_id = ?"
+        values: list[object] = [cadence.encode(), timezone, catch_up.value, role_id]
+        if retimed is not None:
+            assignments += ", slot = ?, next_due = ?, anchor = ?"
+            values += [retimed[0].isoformat(), retimed[0].isoformat(), retimed[1].isoformat()]
+        await self._set(schedule_id, now, assignments, *values)
+
+    async def delete(self, schedule_id: int) -> None:
+        """The schedule and its outbox; posts and reactions stay for the author."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+            await forget_stream(conn, schedule_stream(schedule_id))
+
+    async def _set(self, schedule_id: int, now: datetime, assignments: str, *values: object) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 f"UPDATE schedules SET {assignments}, updated_at = ? WHERE id = ?",
-                (*values.values(), now.isoformat(), schedule_id),
-            )
-
-    async def delete(self, schedule_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
-
-    # Deliveries ------------------------------------------------------------------
-
-    async def deliveries(self, schedule_id: int, installment: int) -> dict[int, Delivery]:
-        rows = await self.db.fetchall(
-            "SELECT installment, part, nonce, message_id, intended_at FROM deliveries "
-            "WHERE schedule_id = ? AND installment = ?",
-            (schedule_id, installment),
-        )
-        return {int(r["part"]): _delivery(r) for r in rows}
-
-    async def record_intent(
-        self, schedule_id: int, installment: int, part: int, channel_id: int, nonce: str, now: datetime
-    ) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO deliveries (schedule_id, installment, part, channel_id, nonce, intended_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (schedule_id, installment, part, channel_id, nonce, now.isoformat()),
-            )
-
-    async def record_sent(self, schedule_id: int, installment: int, part: int, message_id: int, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET message_id = ?, sent_at = ? "
-                "WHERE schedule_id = ? AND installment = ? AND part = ?",
-                (message_id, now.isoformat(), schedule_id, installment, part),
+                (*values, now.isoformat(), schedule_id),
             )
 
     async def vote_more(self, schedule_id: int, installment: int, user_id: int, now: datetime) -> tuple[int, bool]:
@@ -256,6 +226,10 @@ class ScheduleRepository:
             )
 
 
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -271,25 +245,19 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
         cadence=Cadence.decode(row["cadence"]),
         timezone=str(row["timezone"]),
         minutes=float(row["minutes"]),
-        catch_up=str(row["catch_up"]),
+        catch_up=CatchUp(row["catch_up"]),
         role_id=row["role_id"],
         next_installment=int(row["next_installment"]),
         total=int(row["total"]),
         slot=_when(row["slot"]),
         next_due=_when(row["next_due"]),
         anchor=anchor,
-        state=str(row["state"]),
-        reason_code=row["reason_code"],
+        state=ScheduleState(row["state"]),
+        reason_code=Reason(row["reason_code"]) if row["reason_code"] else None,
         reason=row["reason"],
         admins_told=bool(row["admins_told"]),
         created_by=int(row["created_by"]),
-        thread_mode=str(row["thread_mode"]),
+        thread_mode=ThreadMode(row["thread_mode"]),
         thread_id=row["thread_id"],
         more_quorum=row["more_quorum"],
     )
-
-
-def _delivery(row: aiosqlite.Row) -> Delivery:
-    intended = _when(row["intended_at"])
-    assert intended is not None
-    return Delivery(int(row["installment"]), int(row["part"]), str(row["nonce"]), row["message_id"], intended)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.reading.scheduler import Scheduler
+from bot.reading.readings import Readings
 from bot.reading.serials import Serials
 from bot.services import Services
 from bot.settings import Settings
@@ -27,18 +27,19 @@ SERIAL = "Title: The Long Watch\nAuthor: Q\nRating: K\n\n" + "\n\n".join(
 class World:
     services: Services
     discord: FakeDiscord
-    scheduler: Scheduler
+    readings: Readings
     serials: Serials
     db_path: Path
     time: VirtualClock
+    outside: Callable[[], int] = lambda: 0  # a test's own tasks that sleep or queue beside the engine's
 
     async def settle(self) -> None:
         """Until every engine task is asleep on the clock or queued for a send slot."""
 
         def busy() -> int:
-            # the dispatcher, the send queue's worker, deliveries and live readings, less those waiting
-            tasks = 2 + len(self.scheduler._inflight) + len(self.scheduler.live._tasks)
-            return tasks - self.time.asleep() - self.scheduler.queue.pending()
+            # the dispatcher, the send queue's worker and each step under way, less those asleep
+            # (everything in the engine waits on the clock, a turn in the send queue included)
+            return self.readings.engine.tasks() + self.outside() - self.time.asleep()
 
         for attempt in range(100_000):
             if self.discord.crashed:  # the process died: nothing more of it runs
@@ -66,8 +67,7 @@ class World:
         return await self.services.stories.by_slug(slug)
 
     async def close(self) -> None:
-        await self.scheduler.live.close()
-        await self.scheduler.close()
+        await self.readings.close()
         await self.services.db.close()
 
 
@@ -83,10 +83,9 @@ async def build_world(
     await services.importer.import_paths()
     discord = discord or FakeDiscord(clock)
     discord.clock = clock
-    live = services.live(discord, clock)
-    scheduler = services.scheduler(live, clock)
-    scheduler.max_sleep = 2 * 24 * 3600  # fewer idle re-checks to simulate; due times wake it all the same
-    return World(services, discord, scheduler, Serials(scheduler), db_path, time)
+    readings = services.readings(discord, clock)
+    readings.engine.max_sleep = 2 * 24 * 3600  # fewer idle re-checks to simulate; due times wake it all the same
+    return World(services, discord, readings, readings.serials, db_path, time)
 
 
 @pytest.fixture
@@ -107,7 +106,7 @@ async def open_world(tmp_path: Path, stories_dir: Path) -> AsyncIterator[Callabl
         db_name: str = "serials.db", discord: FakeDiscord | None = None, time: VirtualClock | None = None
     ) -> World:
         world = await build_world(tmp_path / db_name, stories_dir, discord, time)
-        world.scheduler.start()
+        await world.readings.start()
         opened.append(world)
         return world
 

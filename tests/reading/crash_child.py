@@ -80,7 +80,7 @@ async def main(db: Path, stories: Path, log: Path, crash: int | None) -> None:
         await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
     if crash:
         discord.kill_at, discord.kill_before = (crash + 1) // 2, bool(crash % 2)
-    world.scheduler.start()
+    await world.readings.start()
     await world.run_for(20 * 24 * 3600)
     await world.close()
 

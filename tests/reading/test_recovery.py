@@ -64,11 +64,11 @@ async def test_crash_between_posting_and_moving_on(open_world):
     record = await world.story("the-long-watch")
     await world.serials.create(guild_id=1, channel_id=10, record=record, user_id=7, every="daily")
 
-    async def die(schedule):
+    async def die(schedule_id, move, now):
         discord.crashed = True
         raise Crash("killed before moving on")
 
-    world.scheduler._advance = die
+    world.services.schedules.move = die
     with contextlib.suppress(Crash):
         await world.run_for(DAY)
     await world.close()
@@ -176,7 +176,7 @@ async def test_live_reading_survives_a_crash_mid_send_without_repeating(open_wor
     discord = FakeDiscord(time.clock)
     world = await open_world("live.db", discord, time)
     record = await world.story("the-long-watch")
-    await world.scheduler.live.start(channel_id=30, guild_id=1, record=record, user_id=7)
+    await world.readings.live.start(channel_id=30, guild_id=1, record=record, user_id=7)
     discord.crash_in(point)
     with contextlib.suppress(Crash):
         await world.run_for(DAY)
@@ -184,7 +184,7 @@ async def test_live_reading_survives_a_crash_mid_send_without_repeating(open_wor
     await world.close()
     discord.crash_at, discord.crashed = None, False
     world = await open_world("live.db", discord, time)
-    assert await world.scheduler.live.resume_all() == 1
+    assert await world.readings.live.any_running()  # resumed by the engine, from the database
     await world.run_for(DAY)
     expected = [p.text for p in reading_script(await world.services.catalog.installments(record))]
     posted = [t for t in discord.channel(30) if not t.startswith("— *The end")]

@@ -111,7 +111,9 @@ async def test_schedules_are_created_one_or_many_and_found_when_due(db):
     from datetime import timedelta
 
     from bot.core.schedule import parse_cadence
-    from bot.store.schedules import NewSchedule, ScheduleRepository
+    from bot.core.serials import NewSchedule
+    from bot.core.states import CatchUp
+    from bot.store.schedules import ScheduleRepository
 
     repo = StoryRepository(db)
     record, _ = await save(repo, story())
@@ -125,7 +127,7 @@ async def test_schedules_are_created_one_or_many_and_found_when_due(db):
             parse_cadence("daily"),
             "UTC",
             5.0,
-            "shift",
+            CatchUp.SHIFT,
             None,
             3,
             NOW + timedelta(minutes=minutes),
@@ -139,3 +141,28 @@ async def test_schedules_are_created_one_or_many_and_found_when_due(db):
     assert [s.channel_id for s in await schedules.due(NOW + timedelta(minutes=10))] == [11, 10]
     assert await schedules.earliest_due_after(NOW + timedelta(minutes=10)) == NOW + timedelta(minutes=60)
     assert await schedules.count_active() == 3
+
+
+async def test_due_schedules_are_limited_to_the_guilds_in_scope(db):
+    from datetime import timedelta
+
+    from bot.core.schedule import parse_cadence
+    from bot.core.scope import GuildScope
+    from bot.core.serials import NewSchedule
+    from bot.core.states import CatchUp
+    from bot.store.schedules import ScheduleRepository
+
+    record, _ = await save(StoryRepository(db), story())
+    schedules = ScheduleRepository(db)
+    shard_1, shard_0 = (1 << 22) * 3, (1 << 22) * 4
+    for guild, minutes in ((1, 1), (shard_1, 2), (shard_0, 3)):
+        new = NewSchedule(
+            guild, 10, record.id, parse_cadence("daily"), "UTC", 5.0, CatchUp.SHIFT, None, 3,
+            NOW + timedelta(minutes=minutes), NOW, 9,
+        )  # fmt: skip
+        await schedules.create(new, NOW)
+    later = NOW + timedelta(minutes=10)
+    assert [s.guild_id for s in await schedules.due(later, GuildScope.only(1))] == [1]
+    assert [s.guild_id for s in await schedules.due(later, GuildScope.shards(frozenset({1}), 2))] == [shard_1]
+    assert len(await schedules.due(later)) == 3
+    assert await schedules.earliest_due_after(NOW, GuildScope.only(shard_0)) == NOW + timedelta(minutes=3)
