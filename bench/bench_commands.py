@@ -67,7 +67,7 @@ async def main(count: int, runs: int) -> None:
                     timings[name].append((time.perf_counter() - start) * 1000)
                 if await services.live_readings.get(channel.id) is None:
                     raise SystemExit(f"/story {slug} did not start a reading:\n{env.transcript()[-2000:]}")
-                await bot.live.control(channel.id, Control.STOP)
+                await bot.readings.live.control(channel.id, Control.STOP)
             for name, values in timings.items():
                 print(
                     f"{name:<13} p50 {statistics.median(values):6.2f} ms   p99 {percentile(values, 99):6.2f} ms"

@@ -10,6 +10,8 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.app.wiring import App
+from bot.discord_adapter.components import DYNAMIC_ITEMS
 from bot.discord_adapter.publisher import DiscordPublisher
 from bot.discord_adapter.tree import StoryTree
 from bot.reading.ports import Clock
@@ -45,15 +47,11 @@ class StoryBot(commands.Bot):
         self.clock = clock
         self.publisher = DiscordPublisher(self)
         self.readings = services.readings(self.publisher, clock)
-        self.live = self.readings.live
-        self.scheduler = self.readings.engine
-        self.serials = self.readings.serials
+        self.app = App.build(services, self.readings, clock)  # every use case; cogs and buttons call these
         self._resume_task: asyncio.Task[None] | None = None
         self.skip_auto_sync = False  # the sync command syncs explicitly instead
 
     async def setup_hook(self) -> None:
-        from bot.discord_adapter.components import DYNAMIC_ITEMS
-
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -95,11 +93,8 @@ class StoryBot(commands.Bot):
 
     async def _resume_readings(self) -> None:
         await self.wait_until_ready()
-        resumed = await self.live.resume_all()
-        if resumed:
-            log.info("Resumed %d live readings", resumed)
-        self.scheduler.start()
-        log.info("Scheduler started with %d active schedules", await self.serials.schedules.count_active())
+        await self.readings.start()
+        log.info("Readings started; %d active schedules", await self.services.schedules.count_active())
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -108,6 +103,5 @@ class StoryBot(commands.Bot):
     async def close(self) -> None:
         if self._resume_task is not None:
             self._resume_task.cancel()
-        await self.scheduler.close()  # deliveries resume from their recorded intents next start
-        await self.live.close()  # readings stop at a message boundary and resume next start
+        await self.readings.close()  # deliveries stop at a message boundary and resume next start
         await super().close()

@@ -1,10 +1,20 @@
-"""Embeds for stories, ratings and the library, within Discord's limits."""
+"""Results of the use cases as Discord shows them: embeds and message text, within Discord's limits."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
-from bot.core.gating import Venue, may_show_summary, refusal, where_readable
+from bot.app.catchup import CatchupStart
+from bot.app.readings import ControlResult, control_text
+from bot.app.readings import status_text as plain_status_text
+from bot.app.responses import ReactionsReport
+from bot.app.schedules import ScheduleCreated, ScheduleLine, ScheduleReport
+from bot.app.settings import SettingsResult
+from bot.app.stories import LibraryPage, RatingInfo, Recap, StoryCard
+from bot.core.gating import Venue, may_show_summary
+from bot.core.guild import GuildSettings
 from bot.core.models import StoryRecord
 from bot.core.ratings import Rating
 from bot.reading.live import ReadingStatus
@@ -17,11 +27,31 @@ RATING_COLOURS = {
     Rating.E: discord.Colour.red(),
     Rating.U: discord.Colour.dark_grey(),
 }
+EMBED_TOTAL_LIMIT = 6000
 
 
 def clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bold(text: str) -> str:
+    return f"**{text}**"
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Shorten the description until the whole embed is within Discord's 6,000 characters."""
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess - 1))
+    return embed
+
+
+def stamp(when: datetime | None, style: str = "F") -> str:
+    return f"<t:{int(when.timestamp())}:{style}>" if when else "—"
+
+
+# Stories ---------------------------------------------------------------------------------------
 
 
 def rating_text(record: StoryRecord) -> str:
@@ -30,22 +60,23 @@ def rating_text(record: StoryRecord) -> str:
     return f"**{rating.level.value}** · {rating.level.label}{raw}"
 
 
-def summary_text(record: StoryRecord, venue: Venue) -> str:
+def summary_text(record: StoryRecord, shown: bool) -> str:
     if not record.meta.summary:
         return "*No summary.*"
-    if not may_show_summary(record.rating, venue):
+    if not shown:
         return (
             f"*Summary hidden: this story is rated {record.rating.level.value}. It shows in age-restricted channels.*"
         )
     return record.meta.summary
 
 
-def story_card(record: StoryRecord, venue: Venue, *, words_per_minute: int) -> discord.Embed:
+def story_embed(card: StoryCard) -> discord.Embed:
     """The story card: everything a reader wants to know before reading."""
+    record = card.record
     meta = record.meta
     embed = discord.Embed(
         title=clip(meta.title, 256),
-        description=clip(summary_text(record, venue), 4000),
+        description=clip(summary_text(record, card.summary_shown), 4000),
         colour=RATING_COLOURS[record.rating.level],
     )
     embed.add_field(name="Author", value=clip(meta.author or "Unknown", 1024), inline=True)
@@ -57,33 +88,29 @@ def story_card(record: StoryRecord, venue: Venue, *, words_per_minute: int) -> d
         value=clip(", ".join(f"||{w}||" for w in warnings), 1024) if warnings else "None given",
         inline=False,
     )
-    minutes = record.reading_minutes(words_per_minute)
     chapters = f"{record.chapter_count} chapter{'s' if record.chapter_count != 1 else ''}"
     embed.add_field(name="Length", value=f"{record.words:,} words · {chapters}", inline=True)
-    embed.add_field(name="Reading time", value=f"about {minutes} min", inline=True)
+    embed.add_field(name="Reading time", value=f"about {card.reading_minutes} min", inline=True)
     if meta.content_notes:
         embed.add_field(name="Content notes", value=clip(f"||{meta.content_notes}||", 1024), inline=False)
     if meta.disclaimer:
         embed.add_field(name="Disclaimer", value=clip(meta.disclaimer, 1024), inline=False)
     if meta.feedback:
         embed.add_field(name="Feedback", value=clip(meta.feedback, 1024), inline=False)
+    if card.previously:
+        embed.add_field(name="Previously", value=clip(" ".join(card.previously), 1024), inline=False)
     embed.set_footer(text=f"/story {record.slug}")
     return fit(embed)
 
 
-EMBED_TOTAL_LIMIT = 6000
+def story_card(record: StoryRecord, venue: Venue, *, words_per_minute: int) -> discord.Embed:
+    """The card of ``record`` as shown at ``venue``."""
+    shown = may_show_summary(record.rating, venue)
+    return story_embed(StoryCard(record, venue, record.reading_minutes(words_per_minute), shown))
 
 
-def fit(embed: discord.Embed) -> discord.Embed:
-    """Shorten the description until the whole embed is within Discord's 6,000 characters."""
-    excess = len(embed) - EMBED_TOTAL_LIMIT
-    if excess > 0 and embed.description:
-        embed.description = clip(embed.description, max(1, len(embed.description) - excess - 1))
-    return embed
-
-
-def rating_card(record: StoryRecord, venue: Venue) -> discord.Embed:
-    rating = record.rating
+def rating_embed(info: RatingInfo) -> discord.Embed:
+    record, rating = info.record, info.record.rating
     embed = discord.Embed(title=clip(f"Rating: {record.title}", 256), colour=RATING_COLOURS[rating.level])
     embed.add_field(name="Normalised", value=rating_text(record), inline=False)
     embed.add_field(name="As the author rated it", value=clip(rating.raw or "(not rated)", 1024), inline=True)
@@ -92,34 +119,132 @@ def rating_card(record: StoryRecord, venue: Venue) -> discord.Embed:
     notes = rating.notes()
     warnings = "\n".join(f"• ||{n}||" for n in notes) if notes else ", ".join(rating.warnings) or "None given"
     embed.add_field(name="Warnings", value=clip(warnings, 1024), inline=False)
-    embed.add_field(name="Where it may be read", value=where_readable(rating), inline=False)
-    reason = refusal(rating, venue)
-    embed.add_field(name="Here", value=clip(reason, 1024) if reason else "✅ It may be read here.", inline=False)
+    embed.add_field(name="Where it may be read", value=info.where, inline=False)
+    here = clip(info.refusal, 1024) if info.refusal else "✅ It may be read here."
+    embed.add_field(name="Here", value=here, inline=False)
     return embed
 
 
-def library_page(records: list[StoryRecord], *, page: int, pages: int, total: int, filters: str) -> discord.Embed:
+def library_embed(result: LibraryPage) -> discord.Embed:
     embed = discord.Embed(title="Library", colour=discord.Colour.blurple())
-    if not records:
+    filters = result.filters
+    if not result.records:
         embed.description = "No story matches." if filters else "The library is empty."
     else:
-        lines = [
+        embed.description = "\n".join(
             f"**{clip(r.title, 80)}** · {clip(r.meta.author or 'Unknown', 40)} · "
             f"{r.rating.level.value} · {r.words:,} words\n`/story {r.slug}`"
-            for r in records
-        ]
-        embed.description = "\n".join(lines)
-    footer = f"Page {page + 1} of {max(1, pages)} · {total} stor{'y' if total == 1 else 'ies'}"
-    embed.set_footer(text=footer + (f" · {filters}" if filters else ""))
+            for r in result.records
+        )
+    total = result.total
+    footer = f"Page {result.page + 1} of {max(1, result.pages)} · {total} stor{'y' if total == 1 else 'ies'}"
+    embed.set_footer(text=clip(footer + (f" · {filters}" if filters else ""), 2048))
     return embed
+
+
+def recap_embed(recap: Recap) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(f"Previously in {recap.record.title}", 256),
+        description=clip(" ".join(recap.sentences) or "Too little has been read to recap.", 4000),
+        colour=RATING_COLOURS[recap.record.rating.level],
+    )
+    embed.set_footer(text=f"{recap.installments_read} installments read here so far")
+    return embed
+
+
+def catchup_embeds(start: CatchupStart) -> list[discord.Embed]:
+    if not start.previously:
+        return []
+    return [
+        discord.Embed(
+            title=clip(f"Previously in {start.title}", 256), description=clip(" ".join(start.previously), 4000)
+        )
+    ]
+
+
+# Live readings ---------------------------------------------------------------------------------
 
 
 def status_text(status: ReadingStatus) -> str:
-    state = {"running": "▶️ Reading", "paused": "⏸️ Paused"}.get(status.state, status.state)
-    line = (
-        f"{state} **{status.title}**: message {min(status.position + 1, status.total)} of {status.total}, "
-        f"speed ×{status.speed:g}, about {status.minutes_left:.0f} min left."
+    return clip(plain_status_text(status, bold), 2000)
+
+
+def control_message(result: ControlResult) -> str:
+    return clip(control_text(result, bold), 2000)
+
+
+# Schedules -------------------------------------------------------------------------------------
+
+
+def plan_embed(created: ScheduleCreated) -> discord.Embed:
+    schedule, preview = created.schedule, created.plan
+    embed = discord.Embed(title=clip(f"Scheduled: {created.title}", 256), colour=discord.Colour.green())
+    embed.add_field(name="Where", value=f"<#{schedule.channel_id}>", inline=True)
+    embed.add_field(name="When", value=f"{schedule.cadence.describe()} ({schedule.timezone})", inline=True)
+    embed.add_field(name="Installments", value=f"{preview.installments} of about {schedule.minutes:g} min", inline=True)
+    embed.add_field(name="First posts", value="\n".join(stamp(t) for t in preview.first) or "—", inline=False)
+    embed.add_field(name="Ends", value=stamp(preview.last, "D"), inline=True)
+    embed.add_field(name="If the bot is down", value=str(schedule.catch_up), inline=True)
+    embed.set_footer(text=f"Schedule #{schedule.id} · /schedule status {schedule.id}")
+    return embed
+
+
+def schedule_embed(report: ScheduleReport, *, plan: bool = False) -> discord.Embed:
+    """A schedule's status; with ``plan``, the next posts, the end and the catch-up policy too."""
+    s = report.schedule
+    colour = discord.Colour.red() if report.problem else discord.Colour.green()
+    embed = discord.Embed(title=clip(f"Schedule #{s.id}: {report.title}", 256), colour=colour)
+    embed.add_field(name="State", value=str(s.state), inline=True)
+    embed.add_field(name="Progress", value=f"{min(s.next_installment - 1, s.total)} of {s.total} posted", inline=True)
+    embed.add_field(name="Channel", value=f"<#{s.channel_id}>", inline=True)
+    embed.add_field(name="Cadence", value=f"{s.cadence.describe()} ({s.timezone})", inline=True)
+    upcoming = report.upcoming
+    embed.add_field(name="Next post", value=stamp(upcoming[0]) if upcoming else "—", inline=True)
+    if report.problem:
+        embed.add_field(name="What is wrong", value=clip(report.problem, 1024), inline=False)
+    if plan:
+        if upcoming:
+            embed.add_field(name="Next posts", value="\n".join(stamp(t) for t in upcoming[:3]), inline=False)
+            embed.add_field(name="Ends", value=stamp(upcoming[-1], "D"), inline=True)
+        embed.add_field(name="If the bot is down", value=str(s.catch_up), inline=True)
+    return embed
+
+
+def schedule_list(lines: list[ScheduleLine]) -> str:
+    rows = [
+        f"**#{line.schedule.id}** {line.title} → <#{line.schedule.channel_id}> · {line.schedule.state} · "
+        f"{min(line.schedule.next_installment - 1, line.schedule.total)}/{line.schedule.total} · "
+        f"next {stamp(line.schedule.next_due, 'R')}"
+        for line in lines
+    ]
+    return clip("\n".join(rows), 2000) or "No schedules yet: `/schedule create`."
+
+
+# Settings and responses ------------------------------------------------------------------------
+
+
+def settings_text(settings: GuildSettings) -> str:
+    role = f"<@&{settings.reader_role_id}>" if settings.reader_role_id else "everyone"
+    return (
+        f"**Highest rating allowed:** {settings.max_rating.value} ({settings.max_rating.label})\n"
+        f"**Who may start live readings:** {role}\n"
+        f"**Readings open in a new thread:** {'yes' if settings.open_threads else 'no'}\n"
+        f"**Time zone:** {settings.timezone}"
     )
-    if status.reason:
-        line += f"\nWhy it paused: {status.reason}"
-    return line
+
+
+def settings_message(result: SettingsResult) -> str:
+    return ("Settings saved.\n" if result.changed else "") + settings_text(result.settings)
+
+
+def reactions_embed(report: ReactionsReport) -> discord.Embed:
+    embed = discord.Embed(title=clip(f"Reactions: {report.record.title}", 256), colour=discord.Colour.blurple())
+    embed.add_field(name="Totals", value=clip("  ".join(f"{e} {n}" for e, n in report.totals), 1024), inline=False)
+    for top in report.top:
+        embed.add_field(
+            name=f"Installment {top.installment}: {top.total} reactions",
+            value=clip(f"> {clip(top.quote, 120)}", 1024),
+            inline=False,
+        )
+    embed.set_image(url="attachment://reactions.png")
+    return embed

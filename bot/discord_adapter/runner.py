@@ -40,7 +40,7 @@ def setup_logging(settings: Settings) -> None:
 
 
 def use_endpoints(settings: Settings) -> None:
-    """Point discord.py at a Discord-compatible server, when configured (testing.md)."""
+    """Point discord.py at a Discord-compatible server, when configured (tests run one on loopback)."""
     if settings.discord_api_base_url:
         discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
     if settings.discord_gateway_url:

@@ -22,7 +22,7 @@ def simcord_bot(services):
     bot = build_bot(services)
     # The dispatcher re-checks every 15 minutes against clock drift; virtual time has none, and
     # 8,000 idle re-checks between January and March would only slow the test down.
-    bot.scheduler.max_sleep = 7 * DAY
+    bot.readings.engine.max_sleep = 7 * DAY
     return bot
 
 

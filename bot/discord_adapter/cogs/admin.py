@@ -2,61 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.guild import GuildSettings
-from bot.core.ratings import Rating
-from bot.core.zones import time_zone
-from bot.discord_adapter.cogs.library import RATING_CHOICES
-from bot.discord_adapter.tree import respond
+from bot.app.settings import SettingsChange
+from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.options import RATING_CHOICES, timezone_autocomplete
+from bot.discord_adapter.render import settings_message
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import StoryBot
 
 Interaction = discord.Interaction["StoryBot"]
-COMMON_ZONES = [
-    "UTC",
-    "Europe/London",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Tokyo",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-]
-
-
-async def timezone_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-    typed = current.strip().lower().replace(" ", "_")
-    names = COMMON_ZONES if not typed else sorted(z for z in available_timezones() if typed in z.lower())[:25]
-    return [app_commands.Choice(name=n, value=n) for n in names]
-
-
-def describe(settings: GuildSettings) -> str:
-    role = f"<@&{settings.reader_role_id}>" if settings.reader_role_id else "everyone"
-    return (
-        f"**Highest rating allowed:** {settings.max_rating.value} ({settings.max_rating.label})\n"
-        f"**Who may start live readings:** {role}\n"
-        f"**Readings open in a new thread:** {'yes' if settings.open_threads else 'no'}\n"
-        f"**Time zone:** {settings.timezone}"
-    )
 
 
 class Admin(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
+        self.app = bot.app
 
     @app_commands.command(name="settings")
     @app_commands.guild_only()
@@ -81,25 +47,15 @@ class Admin(commands.Cog):
         timezone: str | None = None,
     ) -> None:
         """Show or change how Storyteller behaves in this server (admins)."""
-        assert interaction.guild_id is not None
-        guilds = self.bot.services.guilds
-        current = await guilds.get(interaction.guild_id)
-        changed = current
-        if max_rating is not None:
-            changed = replace(changed, max_rating=Rating.parse_level(max_rating))
-        if reader_role is not None:
-            changed = replace(changed, reader_role_id=reader_role.id)
-        if everyone_reads:
-            changed = replace(changed, reader_role_id=None)
-        if threads is not None:
-            changed = replace(changed, open_threads=threads)
-        if timezone is not None:
-            changed = replace(changed, timezone=str(time_zone(timezone)))
-        if changed != current:
-            await guilds.save(changed)
-            await respond(interaction, "Settings saved.\n" + describe(changed), ephemeral=True)
-        else:
-            await respond(interaction, describe(current), ephemeral=True)
+        change = SettingsChange(
+            max_rating=max_rating,
+            reader_role_id=reader_role.id if reader_role else None,
+            everyone_reads=bool(everyone_reads),
+            threads=threads,
+            timezone=timezone,
+        )
+        result = await self.app.settings.change(actor_of(interaction), change)
+        await respond(interaction, settings_message(result), ephemeral=True)
 
 
 async def setup(bot: StoryBot) -> None:

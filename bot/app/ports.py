@@ -1,0 +1,40 @@
+"""What the use cases need from the services, as a protocol (``bot.services.Services`` fits it)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.errors import InvalidOption, echo
+from bot.core.ratings import Rating
+from bot.library.catalog import Catalog
+from bot.store.guilds import GuildSettingsRepository
+from bot.store.readings import ReaderProgressRepository
+from bot.store.responses import ResponseRepository
+from bot.store.schedules import ScheduleRepository
+from bot.store.stories import StoryRepository
+
+
+class ServicesPort(Protocol):
+    """The repositories and the catalog every front end shares."""
+
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def stories(self) -> StoryRepository: ...
+    @property
+    def guilds(self) -> GuildSettingsRepository: ...
+    @property
+    def progress(self) -> ReaderProgressRepository: ...
+    @property
+    def schedules(self) -> ScheduleRepository: ...
+    @property
+    def responses(self) -> ResponseRepository: ...
+
+
+def rating_level(text: str) -> Rating:
+    """A rating level typed by a person (``"t"``, ``"PG"``), or :class:`InvalidOption`."""
+    try:
+        return Rating.parse_level(text)
+    except ValueError:
+        codes = ", ".join(r.value for r in Rating)
+        raise InvalidOption(f"`{echo(text)}` is not a rating. Use one of {codes}.") from None

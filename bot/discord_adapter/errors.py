@@ -1,0 +1,98 @@
+"""The one error funnel: slash commands, buttons, selects and modals all answer here.
+
+Every refusal is answered ephemerally (the response if it is still open, else a
+follow-up), so no interaction is left to expire. The mapping from errors to text
+lives only here; anything unexpected is logged with a short reference that the
+person sees instead of a traceback. :func:`answer_error` never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import StorytellerError, echo
+from bot.discord_adapter.context import respond
+from bot.reading.ports import DeliveryError
+
+log = logging.getLogger(__name__)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The exception a command's or a component's code raised, under discord.py's wrappers.
+
+    A transformer's error stays a :class:`~discord.app_commands.TransformerError` (it names the
+    value), unless the transformer raised one of ours, which says it better.
+    """
+    if isinstance(error, app_commands.CommandInvokeError):
+        return unwrap(error.original)
+    if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, StorytellerError):
+        return error.__cause__
+    return error
+
+
+def error_text(error: BaseException) -> str | None:
+    """What to tell the person, or ``None`` when the error is a bug (then: log with a reference)."""
+    original = unwrap(error)
+    if isinstance(original, StorytellerError):
+        return str(original)
+    if isinstance(original, DeliveryError):  # the channel as the engine sees it: gone, or a missing permission
+        return original.reason
+    if isinstance(original, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
+        return f"You need the {needed} permission to do that."
+    if isinstance(original, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
+        return f"Storyteller needs the {needed} permission here to do that."
+    if isinstance(original, app_commands.NoPrivateMessage):
+        return "That command only works in a server."
+    if isinstance(original, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {original.retry_after:.0f} s."
+    if isinstance(original, app_commands.TransformerError):
+        return f"`{echo(str(original.value))}` is not a valid value for that option."
+    if isinstance(original, app_commands.CheckFailure):
+        return str(original) or "You can't use that command here."
+    return None
+
+
+def _where(interaction: discord.Interaction[Any]) -> str:
+    command = getattr(interaction, "command", None)
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data = interaction.data or {}
+    custom_id = data.get("custom_id") if isinstance(data, dict) else None
+    return f"component {custom_id}" if custom_id else f"interaction type {interaction.type}"
+
+
+def unexpected(interaction: discord.Interaction[Any], error: BaseException) -> str:
+    """Log a bug with a short reference, and the sentence that shows the reference to the person."""
+    reference = secrets.token_hex(3)
+    log.error(
+        "Unexpected error in %s (reference %s, guild %s, channel %s, user %s)",
+        _where(interaction),
+        reference,
+        interaction.guild_id,
+        interaction.channel_id,
+        interaction.user.id,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return f"Something went wrong on Storyteller's side. Reference: `{reference}`."
+
+
+async def answer_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Tell the person what went wrong, ephemerally, within the interaction's deadline. Never raises."""
+    try:
+        message = error_text(error)
+        if message is None:
+            message = unexpected(interaction, unwrap(error))
+        else:
+            log.debug("Refused %s for user %s: %s", _where(interaction), interaction.user.id, message)
+        await respond(interaction, message[:2000], ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("Could not tell user %s about an error (%s): %s", interaction.user.id, exc, error)
+    except Exception:
+        log.exception("The error funnel itself failed for %r", error)
