@@ -93,15 +93,23 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_console(app: App, args: argparse.Namespace) -> int:
+    """The offline console: at a terminal, line editing and history; piped, every line then exit 0."""
     from bot.console.app import Console
+    from bot.console.terminal import Screen
 
     report = await app.importer.import_paths()
     for result in report.results:
         if result.outcome.value == "failed":
             print(result.line(), file=sys.stderr)
     print(f"Library: {report.summary()}", file=sys.stderr)
-    console = Console(app, out=sys.stdout, speed=args.speed, age_restricted=args.age_restricted)
-    return await console.run(sys.stdin, interactive=sys.stdin.isatty())
+    interactive = sys.stdin.isatty()
+    screen = Screen(sys.stdout) if interactive and sys.stdout.isatty() else None
+    if screen is not None and sys.stderr.isatty():  # log lines too go above the prompt, not through it
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+                handler.setStream(screen)  # type: ignore[arg-type]
+    console = Console(app, out=screen or sys.stdout, speed=args.speed, age_restricted=args.age_restricted)
+    return await console.run(sys.stdin, interactive=interactive, screen=screen, signals=True)
 
 
 async def cmd_sync(app: App, args: argparse.Namespace) -> int:

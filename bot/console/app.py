@@ -1,58 +1,117 @@
-"""The console: type slash commands, pick numbered choices where Discord would show buttons."""
+"""The console: every slash command of the bot, typed in a terminal, run by the same use cases.
+
+A line is parsed against the command specs (:mod:`bot.app.specs`, checked against the Discord
+tree by the tests) and dispatched to the use case Discord calls (:mod:`bot.app`). Buttons become
+numbered choices; the feedback form becomes a prompt for the next line. The console is one server
+with one channel, and the person typing is its admin.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import shlex
-import sys
+import contextlib
+import logging
+import secrets
+import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from datetime import datetime
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
+from bot.app import Actor
+from bot.app.chart import reactions_chart
+from bot.app.pages import Page, PageKind
+from bot.app.readings import control_text, status_text
+from bot.app.responses import ReactionsReport
+from bot.app.schedules import ScheduleChange, ScheduleRequest
+from bot.app.settings import SettingsChange
+from bot.app.specs import BY_PATH, COMMANDS, FEEDBACK_TEXT
+from bot.app.wiring import App
+from bot.console import render
+from bot.console.options import UNKNOWN_COMMAND, Invocation, Place, help_text, parse_line
 from bot.console.publisher import CONSOLE_CHANNEL, CONSOLE_GUILD, ConsolePublisher
-from bot.console.render import choices, rating_card, story_card
-from bot.core.errors import StorytellerError
-from bot.core.gating import check
-from bot.core.pacing import reading_script
-from bot.core.ratings import Rating
+from bot.console.terminal import PROMPT, LineReader, Screen
+from bot.core.errors import InvalidOption, NoReading, StorytellerError, echo
+from bot.core.scope import GuildScope
 from bot.core.states import Control
-from bot.core.zones import time_zone
-from bot.reading.live import ReadingStatus
 from bot.reading.ports import Clock
 from bot.services import Services
 
+log = logging.getLogger(__name__)
+
 CONSOLE_USER = 1
-HELP = """Commands (as on Discord):
-  /story TITLE [private:true]   read a story here (or page by page, privately)
-  /summary TITLE                the story card with its summary
-  /rating TITLE                 the rating, warnings, and where it may be read
-  /library [search:WORDS] [fandom:NAME] [rating:G|PG|T|M|E|U]
-  /reading pause|resume|stop|status
-  /settings [max_rating:T] [timezone:Europe/Paris]
-  /schedule create STORY [every:daily] [at:20:00] [timezone:Europe/Paris] [catch_up:shift|late|skip]
-                  [thread:none|single|each] [minutes:5]
-  /schedule list|status ID|pause ID|resume ID|skip ID|post-now ID|cancel ID
-  NUMBER                        pick one of the numbered choices shown last
-  /help, /quit"""
+CHANNEL_NAME = "console"
+HISTORY_FILE = "console-history"
+CHANNEL_FILE = "console-channel.json"
+QUIT = {"/quit", "/exit", "/q"}
+FAREWELL = "Bye. A reading under way stops here and carries on where it was at the next start."
 
 Action = Callable[[], Awaitable[None]]
+Handler = Callable[[Invocation], Awaitable[None]]
+Form = Callable[[str], Awaitable[None]]
 
 
 class Console:
     """One terminal, one channel: the commands run against the same services as the bot."""
 
-    def __init__(self, services: Services, *, out: TextIO, speed: float = 1.0, age_restricted: bool = False) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        out: TextIO,
+        speed: float = 1.0,
+        age_restricted: bool = False,
+        data_dir: Path | None = None,
+    ) -> None:
         self.services = services
         self.out = out
-        self.publisher = ConsolePublisher(out, age_restricted=age_restricted)
-        clock = Clock.scaled(speed) if speed != 1 else Clock.system()
-        self.readings = services.readings(self.publisher, clock)
-        self.live = self.readings.live
-        self.scheduler = self.readings.engine
-        self.serials = self.readings.serials
+        self.data_dir = data_dir if data_dir is not None else services.settings.database_path.parent
+        self.publisher = ConsolePublisher(out, age_restricted=age_restricted, history=self.data_dir / CHANNEL_FILE)
+        self.clock = Clock.scaled(speed) if speed != 1 else Clock.system()
+        # Only the console's own server: a database shared with the bot keeps its readings for Discord.
+        self.readings = services.readings(self.publisher, self.clock, GuildScope.only(CONSOLE_GUILD))
+        self.app = App.build(services, self.readings, self.clock)
+        self.actor = Actor(
+            user_id=CONSOLE_USER,
+            guild_id=CONSOLE_GUILD,
+            channel_id=CONSOLE_CHANNEL,
+            name="you",
+            manage_guild=True,
+            manage_messages=True,
+        )
+        self.place = Place(CONSOLE_CHANNEL, CHANNEL_NAME)
+        self.handlers: dict[tuple[str, ...], Handler] = {
+            ("story",): self.story,
+            ("summary",): self.summary,
+            ("recap",): self.recap,
+            ("rating",): self.rating,
+            ("reading", "pause"): self._control(Control.PAUSE),
+            ("reading", "resume"): self._control(Control.RESUME),
+            ("reading", "stop"): self._control(Control.STOP),
+            ("reading", "status"): self.reading_status,
+            ("library",): self.library,
+            ("settings",): self.settings,
+            ("schedule", "create"): self.schedule_create,
+            ("schedule", "list"): self.schedule_list,
+            ("schedule", "status"): self.schedule_status,
+            ("schedule", "show"): self.schedule_show,
+            ("schedule", "edit"): self.schedule_edit,
+            ("schedule", "pause"): self._schedule_step("pause", "Paused."),
+            ("schedule", "resume"): self._schedule_step("resume", "Resumed."),
+            ("schedule", "skip"): self._schedule_step("skip", "Skipped one installment."),
+            ("schedule", "post-now"): self._schedule_step("post_now", "Releasing the next installment now."),
+            ("schedule", "cancel"): self.schedule_cancel,
+            ("catchup",): self.catchup,
+            ("reactions",): self.reactions,
+            ("feedback",): self.feedback,
+        }
+        missing = set(BY_PATH) - set(self.handlers)
+        assert not missing, f"console commands missing: {sorted(missing)}"
         self._choices: list[Action] = []
+        self._form: Form | None = None
         self._created: list[int] = []  # schedules made in this session: piped input waits for them
+        self._started = False
+
+    # Output ----------------------------------------------------------------------------
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -60,263 +119,353 @@ class Console:
 
     def offer(self, options: list[tuple[str, Action]]) -> None:
         self._choices = [action for _, action in options]
-        self.say(choices([label for label, _ in options]))
+        if options:
+            self.say(render.choices([label for label, _ in options]))
+
+    # Lines -----------------------------------------------------------------------------
 
     async def handle(self, line: str) -> bool:
         """Run one line; ``False`` when the user asked to quit."""
         line = line.strip()
+        if self._form is not None and not line.startswith("/"):
+            form, self._form = self._form, None
+            await self._guard(lambda: form(line) if line else self._cancelled())
+            return True
+        self._form = None
         if not line:
             return True
-        try:
-            if line.isdigit():
-                await self._choose(int(line))
-                return True
-            command, args, options = parse(line)
-            if command in {"quit", "exit"}:
-                return False
-            handler = self._commands().get(command)
-            if handler is None:
-                self.say(f"Unknown command `{line.split()[0]}`. Type /help for the list.")
-            else:
-                await handler(args, options)
-        except StorytellerError as exc:
-            self.say(f"✖ {exc}")
-        except ValueError as exc:
-            self.say(f"✖ {exc}")
+        if line.split()[0].lower() in QUIT:
+            return False
+        await self._guard(lambda: self._run(line))
         return True
 
-    def _commands(self) -> dict[str, Callable[[str, dict[str, str]], Awaitable[None]]]:
-        return {
-            "story": self.story,
-            "summary": self.summary,
-            "rating": self.rating,
-            "library": self.library,
-            "reading": self.reading,
-            "settings": self.settings,
-            "schedule": self.schedule,
-            "help": self.help,
-        }
+    async def _cancelled(self) -> None:
+        self.say("Cancelled: nothing was sent.")
+
+    async def _guard(self, step: Action) -> None:
+        try:
+            await step()
+        except StorytellerError as exc:
+            self.say(f"✖ {exc}")
+        except Exception:
+            reference = secrets.token_hex(3)
+            log.exception("Unexpected error in the console (reference %s)", reference)
+            self.say(f"✖ Something went wrong on Storyteller's side. Reference: `{reference}`.")
+
+    async def _run(self, line: str) -> None:
+        if line.isdigit():
+            await self._choose(int(line))
+            return
+        first, _, topic = line.partition(" ")
+        if first.lower() in {"/help", "/?"}:
+            self.say(self._help(topic.strip().lstrip("/").lower()))
+            return
+        invocation = parse_line(line, self.place)
+        await self.handlers[invocation.path](invocation)
+
+    @staticmethod
+    def _help(topic: str) -> str:
+        """Every command, or those of one command or group (``/help schedule``)."""
+        if not topic:
+            return help_text()
+        chosen = [c for c in COMMANDS if c.name == topic or c.path[0] == topic]
+        if not chosen:
+            raise InvalidOption(f"{UNKNOWN_COMMAND} /{echo(topic, 40)}. Type /help for the list of commands.")
+        return help_text(chosen)
 
     async def _choose(self, number: int) -> None:
         if not 1 <= number <= len(self._choices):
-            self.say("No such choice.")
-            return
+            raise InvalidOption("No such choice." if self._choices else "There is nothing to choose right now.")
         await self._choices[number - 1]()
 
-    async def help(self, args: str, options: dict[str, str]) -> None:
-        self.say(HELP)
+    # Stories ---------------------------------------------------------------------------
 
-    async def story(self, args: str, options: dict[str, str]) -> None:
-        record = await self.services.catalog.find(options.get("title", args))
-        venue = await self.live.venue(CONSOLE_CHANNEL)
-        check(record.rating, venue)
-        self.say(story_card(record, self.services.catalog.describe(record), venue))
-        if options.get("private", "").lower() in {"true", "yes", "1"}:
-            await self._page(record.id, await self.services.progress.page(CONSOLE_USER, record.id))
+    async def story(self, call: Invocation) -> None:
+        title, private = call.values["title"], call.values["private"]
+        if private:
+            opened = await self.app.private.open(self.actor, title)
+            self.say(render.story_card(opened.card))
+            if opened.welcome_back is not None:
+                self.say(f"Welcome back: you stopped at page {opened.welcome_back + 1}.")
+            self._page(opened.page)
             return
-        await self.live.start(channel_id=CONSOLE_CHANNEL, guild_id=CONSOLE_GUILD, record=record, user_id=CONSOLE_USER)
-        self.offer([(c.value.capitalize(), self._control(c)) for c in Control])
+        prepared = await self.app.readings.prepare(self.actor, title)
+        self.say(render.story_card(prepared.card))
+        if prepared.open_thread:
+            self.say(f"── thread: {prepared.card.record.title} ──")
+        await self.app.readings.start(self.actor, prepared)
+        self.offer([(c.value.capitalize(), self._press(c)) for c in Control])
 
-    def _control(self, action: Control) -> Action:
+    def _page(self, page: Page) -> None:
+        self.say(render.page(page))
+        turn = self.app.private.page if page.kind is PageKind.STORY else self.app.catchup.page
+
+        def go(to: int) -> Action:
+            async def run() -> None:
+                self._page(await turn(self.actor, page.owner, to))
+
+            return run
+
+        options: list[tuple[str, Action]] = []
+        if not page.first:
+            options.append(("Previous", go(page.page - 1)))
+        if not page.last:
+            options.append(("Next", go(page.page + 1)))
+        self.offer(options)
+
+    async def summary(self, call: Invocation) -> None:
+        self.say(render.story_card(await self.app.stories.summary(self.actor, call.values["title"])))
+
+    async def recap(self, call: Invocation) -> None:
+        self.say(render.recap(await self.app.stories.recap(self.actor, call.values["installments"])))
+
+    async def rating(self, call: Invocation) -> None:
+        self.say(render.rating_card(await self.app.stories.rating(self.actor, call.values["title"])))
+
+    async def library(self, call: Invocation, page: int = 0) -> None:
+        v = call.values
+        result = await self.app.stories.library(search=v["search"], fandom=v["fandom"], rating=v["rating"], page=page)
+        self.say(render.library_page(result))
+        nav: list[tuple[str, Action]] = []
+        if result.page > 0:
+            nav.append(("Previous", lambda: self.library(call, result.page - 1)))
+        if result.page < result.pages - 1:
+            nav.append(("Next", lambda: self.library(call, result.page + 1)))
+        self.offer(nav)
+
+    # Live readings ---------------------------------------------------------------------
+
+    def _press(self, action: Control) -> Action:
         async def run() -> None:
-            status = await self.live.control(CONSOLE_CHANNEL, action)
-            self.say("⏹️ Reading stopped." if status is None else describe_status(status))
+            self.say(control_text(await self.app.readings.control(self.actor, CONSOLE_CHANNEL, action)))
 
         return run
 
-    async def _page(self, story_id: int, page: int) -> None:
-        record = await self.services.stories.by_id(story_id)
-        if record is None:
-            raise StorytellerError("That story is no longer in the library.")
-        pages = [p.text for p in reading_script(await self.services.catalog.installments(record))]
-        page = max(0, min(page, len(pages) - 1))
-        await self.services.progress.set_page(CONSOLE_USER, story_id, page, self.live.clock.now())
-        self.say(f"\n{pages[page]}\n\n— page {page + 1} of {len(pages)} —")
-        options: list[tuple[str, Action]] = []
-        if page > 0:
-            options.append(("Previous", lambda: self._page(story_id, page - 1)))
-        if page < len(pages) - 1:
-            options.append(("Next", lambda: self._page(story_id, page + 1)))
-        self.offer(options)
+    def _control(self, action: Control) -> Handler:
+        async def run(call: Invocation) -> None:
+            await self._press(action)()
 
-    async def summary(self, args: str, options: dict[str, str]) -> None:
-        record = await self.services.catalog.find(options.get("title", args))
-        venue = await self.live.venue(CONSOLE_CHANNEL)
-        self.say(story_card(record, self.services.catalog.describe(record), venue))
+        return run
 
-    async def rating(self, args: str, options: dict[str, str]) -> None:
-        record = await self.services.catalog.find(options.get("title", args))
-        self.say(rating_card(record, await self.live.venue(CONSOLE_CHANNEL)))
+    async def reading_status(self, call: Invocation) -> None:
+        self.say(status_text(await self.app.readings.status(self.actor)))
 
-    async def library(self, args: str, options: dict[str, str], page: int = 0) -> None:
-        search = options.get("search", args)
-        rating = options.get("rating", "").upper()
-        if rating:
-            Rating.parse_level(rating)
-        records, total = await self.services.stories.browse(
-            search=search, fandom=options.get("fandom", ""), rating=rating, offset=page * 10, limit=10
+    # Settings --------------------------------------------------------------------------
+
+    async def settings(self, call: Invocation) -> None:
+        v = call.values
+        if not call.given:
+            self.say(render.settings(await self.app.settings.show(self.actor)))
+            return
+        change = SettingsChange(
+            max_rating=v["max_rating"],
+            reader_role_id=v["reader_role"],
+            everyone_reads=bool(v["everyone_reads"]),
+            threads=v["threads"],
+            timezone=v["timezone"],
         )
-        if not records:
-            self.say("No story matches." if total == 0 and (search or rating) else "The library is empty.")
-            return
-        for r in records:
-            self.say(f"  {r.slug:<30} {r.rating.level.value:<2} {r.words:>8,} words  {r.title} · {r.meta.author}")
-        pages = -(-total // 10)
-        self.say(f"Page {page + 1} of {pages} · {total} stories")
-        nav: list[tuple[str, Action]] = []
-        if page > 0:
-            nav.append(("Previous", lambda: self.library(args, options, page - 1)))
-        if page < pages - 1:
-            nav.append(("Next", lambda: self.library(args, options, page + 1)))
-        if nav:
-            self.offer(nav)
+        self.say(render.settings(await self.app.settings.change(self.actor, change)))
 
-    async def reading(self, args: str, options: dict[str, str]) -> None:
-        action = args.strip().lower()
-        if action == "status":
-            self.say(describe_status(await self.live.status(CONSOLE_CHANNEL)))
-            return
+    # Schedules -------------------------------------------------------------------------
+
+    async def schedule_create(self, call: Invocation) -> None:
+        v = call.values
+        request = ScheduleRequest(
+            story=v["story"],
+            channel_id=v["channel"],
+            start=v["start"],
+            every=v["every"],
+            at=v["at"],
+            timezone=v["timezone"],
+            minutes=v["minutes"],
+            catch_up=v["catch_up"],
+            role_id=v["role"],
+            thread=v["thread"],
+            more=v["more"],
+        )
+        created = await self.app.schedules.create(self.actor, request)
+        self._created.append(created.schedule.id)
+        self.say(render.schedule_created(created))
+
+    async def schedule_list(self, call: Invocation) -> None:
+        self.say(render.schedule_lines(await self.app.schedules.list(self.actor)))
+
+    async def schedule_status(self, call: Invocation) -> None:
+        self.say(render.schedule_report(await self.app.schedules.status(self.actor, call.values["schedule"])))
+
+    async def schedule_show(self, call: Invocation) -> None:
+        report = await self.app.schedules.show(self.actor, call.values["schedule"])
+        self.say(render.schedule_report(report, plan=True))
+
+    async def schedule_edit(self, call: Invocation) -> None:
+        v = call.values
+        change = ScheduleChange(
+            every=v["every"],
+            at=v["at"],
+            timezone=v["timezone"],
+            catch_up=v["catch_up"],
+            role_id=v["role"],
+            clear_role=bool(v["no_role"]),
+        )
+        report = await self.app.schedules.edit(self.actor, v["schedule"], change)
+        self.say(render.schedule_report(report, prefix="Saved."))
+
+    def _schedule_step(self, name: str, done: str) -> Handler:
+        async def run(call: Invocation) -> None:
+            step = getattr(self.app.schedules, name)
+            self.say(render.schedule_report(await step(self.actor, call.values["schedule"]), prefix=done))
+
+        return run
+
+    async def schedule_cancel(self, call: Invocation) -> None:
+        cancelled = await self.app.schedules.cancel(self.actor, call.values["schedule"])
+        self.say(f"Schedule #{cancelled} cancelled.")
+
+    # Readers ---------------------------------------------------------------------------
+
+    async def catchup(self, call: Invocation) -> None:
+        opened = await self.app.catchup.open(self.actor, from_start=call.values["from_start"])
+        self.say(f"Catching up on {opened.title}")
+        if opened.previously:
+            self.say(f"Previously: {' '.join(opened.previously)}")
+        self._page(opened.page)
+
+    async def reactions(self, call: Invocation) -> None:
+        report = await self.app.responses.reactions(self.actor, call.values["title"])
+        self.say(render.reactions(report, self._chart(report)))
+
+    def _chart(self, report: ReactionsReport) -> str | None:
+        """The chart Discord attaches, as a PNG in the data folder."""
+        if not report.per_installment:
+            return None
+        path = self.data_dir / f"reactions-{report.record.slug}.png"
         try:
-            control = Control(action)
-        except ValueError:
-            raise ValueError("Use /reading pause, resume, stop or status.") from None
-        await self._control(control)()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(reactions_chart(report.record.title, list(report.per_installment), report.installments))
+        except OSError as exc:
+            log.warning("Could not write the reactions chart to %s: %s", path, exc)
+            return None
+        return str(path)
 
-    async def settings(self, args: str, options: dict[str, str]) -> None:
-        current = await self.services.guilds.get(CONSOLE_GUILD)
-        changed = current
-        if "max_rating" in options:
-            changed = replace(changed, max_rating=Rating.parse_level(options["max_rating"]))
-        if "timezone" in options:
-            changed = replace(changed, timezone=str(time_zone(options["timezone"])))
-        if changed != current:
-            await self.services.guilds.save(changed)
-        self.say(f"Highest rating allowed: {changed.max_rating.value} · time zone: {changed.timezone}")
-
-    async def schedule(self, args: str, options: dict[str, str]) -> None:
-        action, _, rest = args.partition(" ")
-        action = action.lower()
-        if action == "create":
-            record = await self.services.catalog.find(options.get("story", rest))
-            zone = options.get("timezone") or (await self.services.guilds.get(CONSOLE_GUILD)).timezone
-            schedule, preview = await self.serials.create(
-                guild_id=CONSOLE_GUILD,
-                channel_id=CONSOLE_CHANNEL,
-                record=record,
-                user_id=CONSOLE_USER,
-                every=options.get("every", "daily"),
-                at=options.get("at"),
-                timezone=zone,
-                catch_up=options.get("catch_up", "shift"),
-                thread=options.get("thread", "none"),
-                minutes=float(options["minutes"]) if "minutes" in options else None,
-            )
-            self._created.append(schedule.id)
-            firsts = ", ".join(local_time(t, schedule.timezone) for t in preview.first)
-            self.say(
-                f"Schedule #{schedule.id}: {record.title}, {schedule.cadence.describe()} ({schedule.timezone}), "
-                f"{preview.installments} installments. First posts: {firsts}. "
-                f"Ends {local_time(preview.last, schedule.timezone)}."
-            )
-            return
-        if action == "list":
-            for s in await self.serials.schedules.for_guild(CONSOLE_GUILD):
-                self.say(
-                    f"#{s.id} {s.state}, {min(s.next_installment - 1, s.total)}/{s.total} posted, "
-                    f"next {local_time(s.next_due, s.timezone) if s.next_due else '—'}"
-                )
-            return
-        steps: dict[str, Callable[[int, int], Awaitable[object]]] = {
-            "pause": self.serials.pause,
-            "resume": self.serials.resume,
-            "skip": self.serials.skip,
-            "post-now": self.serials.post_now,
-            "cancel": self.serials.cancel,
-        }
-        if not rest.strip().lstrip("#").isdigit() or (action not in steps and action != "status"):
-            raise ValueError("Use /schedule create, list, or status|pause|resume|skip|post-now|cancel ID.")
-        schedule_id = int(rest.strip().lstrip("#"))
-        if action != "status":
-            await steps[action](CONSOLE_GUILD, schedule_id)
-            if action == "cancel":
-                self.say(f"Schedule #{schedule_id} cancelled.")
-                return
-        status = await self.serials.status(CONSOLE_GUILD, schedule_id)
-        s = status.schedule
-        upcoming = self.serials.upcoming(s)
+    async def feedback(self, call: Invocation) -> None:
+        form = await self.app.responses.feedback_form(self.actor, call.values["title"])
+        low, high = FEEDBACK_TEXT.min_length, FEEDBACK_TEXT.max_length
         self.say(
-            f"#{s.id} {status.title}: {s.state}, {min(s.next_installment - 1, s.total)}/{s.total} posted, "
-            f"next {local_time(upcoming[0], s.timezone) if upcoming else '—'}"
-            + (f"\nWhat is wrong: {status.problem}" if status.problem else "")
+            f"{FEEDBACK_TEXT.label} for the author of {form.title}: type it on the next line "
+            f"({low} to {high} characters; an empty line cancels)."
         )
+
+        async def submit(text: str) -> None:
+            await self.app.responses.submit_feedback(self.actor, form.story_id, text)
+            self.say("Thank you: your feedback is saved for the author.")
+
+        self._form = submit
+
+    # The session -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start delivering: a reading interrupted last time carries on where it was."""
+        if self._started:
+            return
+        self._started = True
+        await self.readings.start()
+        with contextlib.suppress(NoReading):
+            status = await self.app.readings.status(self.actor)
+            if status.state == "running":
+                self.say(f"Carrying on where the last session stopped:\n{status_text(status)}")
+
+    async def close(self) -> None:
+        """Stop at a message boundary; the database keeps where every reading and schedule was."""
+        await self.readings.close()
 
     async def _schedules_running(self) -> bool:
         for schedule_id in self._created:
-            schedule = await self.serials.schedules.get(schedule_id)
+            schedule = await self.services.schedules.get(schedule_id)
             if schedule is not None and schedule.state == "active":
                 return True
         return False
 
-    async def run(self, stdin: TextIO, *, interactive: bool) -> int:
-        """Read commands until the end of input; piped input waits for the work it started."""
-        if interactive:
-            self.say("Storyteller console. Type /help for commands, /quit to leave.")
-        self.scheduler.start()
+    async def wait_for_work(self) -> None:
+        """Until the readings and the schedules this session started are done (piped input)."""
+        await self.readings.idle()
+        while await self._schedules_running():
+            await self.clock.sleep(60)
+        await self.readings.idle()
+
+    async def run(
+        self,
+        stdin: TextIO,
+        *,
+        interactive: bool,
+        screen: Screen | None = None,
+        signals: bool = False,
+    ) -> int:
+        """Read commands until /quit or the end of input.
+
+        At a terminal (``interactive``), /quit, /exit, Ctrl+D and Ctrl+C stop at once: a reading
+        under way stops at a message boundary and resumes at the next start. Piped input runs
+        every line, then waits for the readings and schedules those lines started.
+        """
+        lines = LineReader(
+            stdin,
+            prompt=PROMPT if interactive else None,
+            screen=screen,
+            history=self.data_dir / HISTORY_FILE if interactive else None,
+        )
+        stop = asyncio.Event()
+        if signals:
+            _on_signals(stop.set)
+        quitting = False
         try:
+            if interactive:
+                self.say("Storyteller console. Type /help for the commands, /quit (or Ctrl+D) to leave.")
+            await self.start()
             while True:
-                if interactive:
-                    line = await asyncio.to_thread(_prompt, stdin)
-                else:
-                    line = stdin.readline()
-                if not line:
+                line = await _unless(stop, lines.readline())
+                if stop.is_set() or (line is None and interactive):
+                    quitting = True
+                    break
+                if line is None:
                     break
                 if not await self.handle(line):
+                    quitting = True
                     break
-            await self.live.wait_all()
-            while await self._schedules_running():
-                await self.scheduler.clock.sleep(60)
-            await self.scheduler.idle()
+            if not quitting:
+                await _unless(stop, self.wait_for_work())
         finally:
-            await self.scheduler.close()
-            await self.live.close()
+            if signals:
+                _on_signals(None)
+            await self.close()
+            lines.close()
+            if screen is not None:
+                screen.end()
+        if quitting and interactive:
+            self.say(FAREWELL)
         return 0
 
 
-def _prompt(stdin: TextIO) -> str:
-    sys.stdout.write("> ")
-    sys.stdout.flush()
-    return stdin.readline()
-
-
-def local_time(when: datetime, zone: str) -> str:
-    return when.astimezone(time_zone(zone)).strftime("%a %d %b %H:%M")
-
-
-def describe_status(status: ReadingStatus) -> str:
-    text = (
-        f"{status.state.capitalize()}: {status.title}, message {min(status.position + 1, status.total)} "
-        f"of {status.total}, speed ×{status.speed:g}, about {status.minutes_left:.0f} min left"
-    )
-    return text + (f"\nWhy it paused: {status.reason}" if status.reason else "")
-
-
-def parse(line: str) -> tuple[str, str, dict[str, str]]:
-    """``/story fight-for-me private:true`` -> ("story", "fight-for-me", {"private": "true"})."""
-    if not line.startswith("/"):
-        raise ValueError("Commands start with /, e.g. /story fight-for-me. Type /help for the list.")
+async def _unless(stop: asyncio.Event, work: Awaitable[Any]) -> Any:
+    """``work``'s result, or ``None`` as soon as ``stop`` is set (the work is then cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
     try:
-        words = shlex.split(line[1:])
-    except ValueError:
-        words = line[1:].split()
-    if not words:
-        raise ValueError("Type /help for the list of commands.")
-    command, rest = words[0].lower(), words[1:]
-    options: dict[str, str] = {}
-    positional = []
-    for word in rest:
-        key, sep, value = word.partition(":")
-        if sep and key.isidentifier() and key.lower() == key:
-            options[key] = value
-        else:
-            positional.append(word)
-    return command, " ".join(positional), options
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return None
+
+
+def _on_signals(callback: Callable[[], None] | None) -> None:
+    """Ctrl+C (and SIGTERM) end the session cleanly, the same way as /quit."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            if callback is None:
+                loop.remove_signal_handler(sig)
+            else:
+                loop.add_signal_handler(sig, callback)
