@@ -1,6 +1,6 @@
 """Content ratings: one normalised scale for every archive's rating system.
 
-The scale and the mapping follow ``facts.md`` section 2.2: G < PG < T < M < E,
+The scale and the mapping are in docs/ratings.md: G < PG < T < M < E,
 with U (unrated or unknown) gated like E. Warnings can lift a story's level,
 and one warning makes a story never servable at all.
 """

@@ -70,7 +70,7 @@ def _dc(book: epub.EpubBook, name: str) -> list[str]:
 
 
 def _fanficfare(book: epub.EpubBook, documents: list[BeautifulSoup]) -> ParsedStory:
-    """FanFicFare's EPUB: the rating and warnings are only on the title page (facts.md 1.2)."""
+    """FanFicFare's EPUB: the rating and warnings are only on the title page (docs/story-formats.md)."""
     page = documents[0].body
     assert page is not None
     labels: dict[str, str] = {}

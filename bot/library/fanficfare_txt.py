@@ -1,6 +1,6 @@
 """FanFicFare TXT: title and ``by`` line, a labelled title page, a table of contents, chapters.
 
-Layout (``facts.md`` 1.2): values wrap at 78 columns onto unlabelled lines, the
+Layout (docs/story-formats.md): values wrap at 78 columns onto unlabelled lines, the
 summary comes last and may hold blank lines, chapter titles are indented by
 eight spaces (and may wrap too), bodies are html2text Markdown, and the file
 ends with ``End file.``.

@@ -1,7 +1,7 @@
 """Markdown with YAML front matter: ``---`` fences first, chapters on headings.
 
 PyYAML reads YAML 1.1, where ``No`` is a boolean and dates become ``date``
-objects (``facts.md`` 1.5), so every value is coerced back to text.
+objects (docs/story-formats.md), so every value is coerced back to text.
 """
 
 from __future__ import annotations

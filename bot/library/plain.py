@@ -1,6 +1,6 @@
 """Plain text: the archive ``Key: Value`` header format, or prose with no header at all.
 
-The header is not YAML (``facts.md`` 1.1): each line splits at the first ``": "``
+The header is not YAML (docs/story-formats.md): each line splits at the first ``": "``
 only, keys are case-insensitive, unknown keys are kept, and a line that is not
 a label continues the previous value. The header ends at the first blank line.
 """

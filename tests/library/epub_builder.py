@@ -1,8 +1,9 @@
 """Builds EPUBs the way AO3 does: calibre converts the HTML download, split per chapter.
 
-AO3 serves EPUBs made by calibre ``ebook-convert`` from the HTML download
-(``facts.md`` 1.3): the preface, each chapter and the afterword become spine
-pages, and every tag (rating included) is flattened into ``dc:subject``.
+AO3 does not write EPUBs itself: calibre's ``ebook-convert`` makes them from the
+HTML download, so the preface, each chapter and the afterword become spine
+pages, and every tag (the rating included) is flattened into ``dc:subject``
+(docs/story-formats.md, "AO3 downloads").
 """
 
 from __future__ import annotations
