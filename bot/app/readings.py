@@ -12,7 +12,7 @@ from bot.app.stories import Stories, StoryCard
 from bot.core.errors import NoReading, StoryRemoved
 from bot.core.gating import check
 from bot.core.pacing import reading_script
-from bot.core.states import Control
+from bot.core.states import Control, ReadingState
 from bot.reading.live import ReadingStatus
 from bot.reading.ports import Clock
 from bot.reading.readings import Readings
@@ -49,7 +49,7 @@ def _plain(text: str) -> str:
 
 def status_text(status: ReadingStatus, strong: Callable[[str], str] = _plain) -> str:
     """A live reading's status in the words every front end uses; ``strong`` emphasises the title."""
-    if status.state == "paused":
+    if status.state is ReadingState.PAUSED:
         state = "⏸️ Paused"
     elif status.waiting:
         state = "⏳ Waiting"

@@ -26,9 +26,9 @@ class ScheduleRequest:
     at: str | None = "20:00"
     timezone: str | None = None  # default: the server's
     minutes: float | None = None
-    catch_up: str = "shift"
+    catch_up: str = CatchUp.SHIFT
     role_id: int | None = None
-    thread: str = "none"
+    thread: str = ThreadMode.NONE
     more: int | None = None
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.states import CatchUp, ThreadMode
+
 
 class Kind(StrEnum):
     """An option's type, as Discord names it (the value is what the console shows)."""
@@ -86,14 +88,14 @@ RATINGS = _choices(
     ("U", "U: Unrated"),
 )
 CATCH_UP = _choices(
-    ("shift", "shift: post the missed one at once, then carry on (default)"),
-    ("late", "late: post missed ones one by one, ten minutes apart"),
-    ("skip", "skip: jump ahead and say what was skipped"),
+    (CatchUp.SHIFT, "shift: post the missed one at once, then carry on (default)"),
+    (CatchUp.LATE, "late: post missed ones one by one, ten minutes apart"),
+    (CatchUp.SKIP, "skip: jump ahead and say what was skipped"),
 )
 THREAD = _choices(
-    ("none", "no thread: post in the channel"),
-    ("single", "one thread for the whole story, opened now"),
-    ("each", "a new thread for each installment"),
+    (ThreadMode.NONE, "no thread: post in the channel"),
+    (ThreadMode.SINGLE, "one thread for the whole story, opened now"),
+    (ThreadMode.EACH, "a new thread for each installment"),
 )
 TITLE = "Title, author or fandom"
 EVERY = "daily, weekdays, weekly, friday, 6 hours, or cron"
@@ -194,7 +196,7 @@ COMMANDS: tuple[Command, ...] = (
             Option("at", Kind.STR, AT, default="20:00"),
             Option("timezone", Kind.STR, "IANA time zone (default: the server's)", autocomplete=True),
             Option("minutes", Kind.FLOAT, "Reading minutes per installment", min_value=0.5, max_value=120.0),
-            Option("catch_up", Kind.STR, CATCH_UP_HELP, choices=CATCH_UP, default="shift"),
+            Option("catch_up", Kind.STR, CATCH_UP_HELP, choices=CATCH_UP, default=CatchUp.SHIFT.value),
             Option("role", Kind.ROLE, ROLE),
             Option(
                 "thread",

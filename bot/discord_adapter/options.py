@@ -8,25 +8,16 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
+from bot.app import specs
 from bot.core.ratings import Rating
-from bot.core.states import CatchUp, ThreadMode
 from bot.discord_adapter.context import actor_of, app_of
 
 Interaction = discord.Interaction[Any]
 
 RATING_CHOICES = [app_commands.Choice(name=f"{r.value}: {r.label}", value=r.value) for r in Rating]
-CATCH_UP_CHOICES = [
-    app_commands.Choice(name="shift: post the missed one at once, then carry on (default)", value="shift"),
-    app_commands.Choice(name="late: post missed ones one by one, ten minutes apart", value="late"),
-    app_commands.Choice(name="skip: jump ahead and say what was skipped", value="skip"),
-]
-assert [c.value for c in CATCH_UP_CHOICES] == [c.value for c in CatchUp]
-THREAD_CHOICES = [
-    app_commands.Choice(name="no thread: post in the channel", value="none"),
-    app_commands.Choice(name="one thread for the whole story, opened now", value="single"),
-    app_commands.Choice(name="a new thread for each installment", value="each"),
-]
-assert [c.value for c in THREAD_CHOICES] == [t.value for t in ThreadMode]
+# The choices are the command specs' (bot/app/specs.py), which the console uses too.
+CATCH_UP_CHOICES = [app_commands.Choice(name=c.label, value=str(c.value)) for c in specs.CATCH_UP]
+THREAD_CHOICES = [app_commands.Choice(name=c.label, value=str(c.value)) for c in specs.THREAD]
 COMMON_ZONES = [
     "UTC",
     "Europe/London",

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.schedules import ScheduleChange, ScheduleReport, ScheduleRequest
+from bot.core.states import CatchUp, ThreadMode
 from bot.discord_adapter.context import actor_of, respond
 from bot.discord_adapter.options import (
     CATCH_UP_CHOICES,
@@ -69,13 +70,13 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         at: str = "20:00",
         timezone: str | None = None,
         minutes: app_commands.Range[float, 0.5, 120.0] | None = None,
-        catch_up: str = "shift",
+        catch_up: str = CatchUp.SHIFT.value,
         role: discord.Role | None = None,
-        thread: str = "none",
+        thread: str = ThreadMode.NONE.value,
         more: app_commands.Range[int, 1, 1000] | None = None,
     ) -> None:
         """Schedule a story into a channel, installment by installment."""
-        if thread == "single":  # opening the thread posts to Discord first: answer within the 3 s deadline
+        if thread == ThreadMode.SINGLE:  # opening the thread posts to Discord first: answer within the 3 s deadline
             await interaction.response.defer(ephemeral=True, thinking=True)
         request = ScheduleRequest(
             story=story,
