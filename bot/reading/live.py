@@ -134,6 +134,7 @@ class LiveReadings:
             self.engine.cancel(KIND, channel_id)
             await self.readings.delete(channel_id)
             self._interrupt(channel_id)
+            self._alarms.pop(channel_id, None)
             return None
         if action is Control.PAUSE:
             await self.readings.pause(channel_id, None, now)
