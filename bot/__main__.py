@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.cli_output import ProgressBar, library_table
+from bot.cli_output import ExitCode, ProgressBar, library_table, quiet_broken_stdout
 from bot.core.errors import StorytellerError
 from bot.services import Services as App
 from bot.settings import Settings, SettingsError
@@ -82,7 +82,7 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     """Import the stories folder, then serve: on Discord with a token, else in the console."""
     if not app.settings.has_token and not sys.stdin.isatty():
         print(HOW_TO_CONNECT, file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if not app.settings.has_token:
         print(HOW_TO_CONNECT)
         return await cmd_console(app, argparse.Namespace(speed=1.0, age_restricted=False))
@@ -115,7 +115,7 @@ async def cmd_console(app: App, args: argparse.Namespace) -> int:
 async def cmd_sync(app: App, args: argparse.Namespace) -> int:
     if not app.settings.has_token:
         print(HOW_TO_CONNECT, file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     from bot.discord_adapter.runner import sync_commands
 
     return await sync_commands(app.settings, app, args.guild)
@@ -189,27 +189,45 @@ def _positive_float(text: str) -> float:
 
 
 async def run_command(settings: Settings, command: Command, args: argparse.Namespace) -> int:
-    async with await Database.open(settings.database_path) as db:
+    async with await Database.open(settings.database_path, create_folder=settings.creates_database_folder) as db:
         return await command(App(settings, db), args)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure a person can fix ends in one ``storyteller: ...`` line and an exit code.
+
+    The codes are :class:`ExitCode` (README, "Exit codes and error lines"). Output cut short by its
+    reader (``| head``) ends quietly with 141, like the standard tools killed by SIGPIPE.
+    """
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not in the exit flush
+        return code
+    except BrokenPipeError:
+        quiet_broken_stdout()
+        return ExitCode.BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"storyteller: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     from bot.discord_adapter.runner import setup_logging
 
     setup_logging(settings)
     try:
         return asyncio.run(run_command(settings, args.command, args))
     except StorytellerError as exc:
-        print(f"storyteller: {exc}", file=sys.stderr)
-        return 1
+        text = str(exc)
+        if settings.discord_token:
+            text = text.replace(settings.discord_token, "[token hidden]")
+        print(f"storyteller: {text}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", ExitCode.FAILED))
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

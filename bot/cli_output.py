@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from enum import IntEnum
 from typing import Any, TextIO
+
+
+class ExitCode(IntEnum):
+    """What ``python -m bot`` exits with; the README's "Exit codes and error lines" table lists them."""
+
+    OK = 0
+    FAILED = 1  # a command failed and said why (no such story, a file failed to import, token refused)
+    USAGE = 2  # a bad command line or setting, or no token where the console cannot run
+    DATABASE_UNUSABLE = 3  # corrupt, truncated, read-only, folder missing: a person must act
+    DATABASE_BUSY = 4  # another process held the database past the busy timeout: try again
+    DISCORD_UNREACHABLE = 5  # network failure or Discord 5xx at login
+    INTERRUPTED = 130  # Ctrl+C
+    BROKEN_PIPE = 141  # whoever read the output stopped early (`| head`), as 128 + SIGPIPE
+
+
+def quiet_broken_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the exit flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test's StringIO): nothing to silence
+        pass
 
 
 class ProgressBar:

@@ -69,6 +69,11 @@ class Settings:
     def has_token(self) -> bool:
         return bool(self.discord_token)
 
+    @property
+    def creates_database_folder(self) -> bool:
+        """Only the default ``data/`` folder is made when missing; another missing folder is a mistake to report."""
+        return self.database_path == DEFAULT_DATABASE
+
 
 def _number(raw: str | None, name: str, kind: type, default: float, low: float, high: float):  # type: ignore[no-untyped-def]
     if raw is None:

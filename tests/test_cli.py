@@ -108,3 +108,33 @@ def test_feedback_export_command(workdir):
     assert "## Installment 1: Fight For Me" in md.stdout and "Reactions: none" in md.stdout
     data = json.loads(run(workdir, "feedback", "fight-for-me", "--format", "json").stdout)
     assert [i["number"] for i in data["installments"]] == [1] and data["general_feedback"] == []
+
+
+def test_stories_piped_into_head_ends_quietly(workdir):
+    """`python -m bot stories | head -1`: the first line, and no BrokenPipeError traceback."""
+    run(workdir, "import")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    for command in ("stories", "stories --json"):
+        result = subprocess.run(
+            ["bash", "-c", f"{sys.executable} -m bot {command} | head -1; echo status=${{PIPESTATUS[0]}}"],
+            cwd=workdir,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        first, status = result.stdout.splitlines()
+        assert first.startswith(("SLUG", "["))
+        assert status in ("status=0", "status=141")  # 141 when the pipe broke before it finished writing
+        assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
+def test_every_exit_code_is_in_the_readme_table():
+    from bot.cli_output import ExitCode
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes and error lines", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    documented = {int(row.split("|")[1]) for row in rows}
+    assert documented == {int(code) for code in ExitCode}

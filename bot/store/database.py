@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import DatabaseBusy
+from bot.core.errors import DatabaseBusy, StorytellerError
 from bot.core.scope import GuildScope
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,120 @@ async def _busy_as_error() -> AsyncIterator[None]:
         raise DatabaseBusy() from exc
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _is_busy(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+class DatabaseUnusable(StorytellerError):
+    """The database cannot be used as it is: the message names the path and what to do.
+
+    ``busy`` is true when another process held it past the busy timeout, which passes by itself.
+    """
+
+    def __init__(self, path: Path, problem: str, advice: str, *, busy: bool = False) -> None:
+        self.path = path
+        self.problem = problem
+        self.advice = advice
+        self.busy = busy
+        super().__init__(f"database {path}: {problem}; {advice}")
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status: 4 when busy (it passes), 3 when a person must act."""
+        return 4 if self.busy else 3
+
+
+# SQLite's primary result codes (the low byte of an extended code) that say the file is unusable.
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _check_folder(path: Path, create: bool) -> None:
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise DatabaseUnusable(path, f"{folder} is not a folder", "set DATABASE_PATH to a file in a folder")
+    if not create:
+        raise DatabaseUnusable(
+            path,
+            f"the folder {folder} does not exist",
+            "create it, or set DATABASE_PATH to a file in an existing folder",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnusable(
+            path, f"cannot create the folder {folder} ({exc.strerror})", "create it by hand or set DATABASE_PATH"
+        ) from exc
+
+
+def _try_open(path: Path) -> None:
+    sqlite3.connect(path).close()
+
+
+async def _thread_ended(connection: aiosqlite.Connection) -> None:
+    """Wait (briefly) for a connection that failed to connect to stop its thread."""
+    thread = getattr(connection, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join, 2.0)
+
+
+def _busy(path: Path, busy_timeout: float) -> DatabaseUnusable:
+    return DatabaseUnusable(
+        path,
+        f"busy: another process holds it past the {busy_timeout:g} s busy timeout",
+        "try again when it lets go (is another Storyteller running on this file?)",
+        busy=True,
+    )
+
+
+def _raise_unusable(path: Path, exc: sqlite3.Error, busy_timeout: float) -> None:
+    """Raise :class:`DatabaseUnusable` for an error that makes the file unusable; return for anything else."""
+    problem = _unusable(path, exc, busy_timeout)
+    if problem is not None:
+        raise problem from exc
+
+
+def _unusable(path: Path, exc: sqlite3.Error, busy_timeout: float) -> DatabaseUnusable | None:
+    """The one-line account of an SQLite error that makes the file unusable; None for anything else."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    reason = _first_line(str(exc))
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or (primary is None and _is_busy(exc)):
+        return _busy(path, busy_timeout)
+    if primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+        return DatabaseUnusable(
+            path,
+            f"not a usable SQLite database ({reason})",
+            "restore it from a backup, or move it aside to start an empty library",
+        )
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM):
+        return DatabaseUnusable(
+            path,
+            f"read-only ({reason})",
+            "make the file and its folder writable for this user, or set DATABASE_PATH elsewhere",
+        )
+    if primary == _SQLITE_CANTOPEN:
+        return DatabaseUnusable(
+            path,
+            f"cannot be opened ({reason})",
+            "check that it is a file and that it and its folder are readable and writable for this user",
+        )
+    if primary == _SQLITE_FULL:
+        return DatabaseUnusable(path, f"the disk is full ({reason})", "free some space, then start again")
+    if primary == _SQLITE_IOERR:
+        return DatabaseUnusable(
+            path,
+            f"cannot be read or written ({reason})",
+            "check the disk and the file's permissions (a read-only folder does this too)",
+        )
+    return None
 
 
 def scope_clause(scope: GuildScope, column: str = "guild_id") -> tuple[str, list[int]]:
@@ -64,28 +175,74 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path | str, *, busy_timeout: float = 5.0) -> Database:
-        """Open (and migrate) the database; a write waits ``busy_timeout`` seconds for another process."""
+    async def open(cls, path: Path | str, *, busy_timeout: float = 5.0, create_folder: bool = True) -> Database:
+        """Open, check and migrate the database; a write waits ``busy_timeout`` seconds for another process.
+
+        The file must open, pass ``PRAGMA quick_check`` and take a write; otherwise
+        :class:`DatabaseUnusable` says which, naming the path. ``create_folder=False`` refuses a
+        path whose folder does not exist instead of creating it. The connection never outlives
+        a failed open (its thread would keep the process from exiting).
+        """
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _check_folder(path, create_folder)
         # isolation_level=None: the sqlite3 module opens no implicit transactions.
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        for pragma in (
-            "journal_mode = WAL",
-            "foreign_keys = ON",
-            f"busy_timeout = {int(busy_timeout * 1000)}",
-            "synchronous = NORMAL",
-        ):
-            await connection.execute(f"PRAGMA {pragma}")
-        db = cls(connection, path)
+        connection = aiosqlite.connect(path, isolation_level=None)
         try:
-            await db.migrate()
+            # A plain open first: a path SQLite cannot open at all fails here, before aiosqlite's
+            # thread exists (its failed connect leaves the thread a message for a closed loop).
+            await asyncio.to_thread(_try_open, path)
+            await connection
+        except sqlite3.Error as exc:
+            await _thread_ended(connection)
+            _raise_unusable(path, exc, busy_timeout)
+            raise
+        try:
+            connection.row_factory = aiosqlite.Row
+            for pragma in (
+                f"busy_timeout = {int(busy_timeout * 1000)}",
+                "journal_mode = WAL",
+                "foreign_keys = ON",
+                "synchronous = NORMAL",
+            ):
+                await connection.execute(f"PRAGMA {pragma}")
+            db = cls(connection, path)
+            await db._quick_check()
+            await db._check_writable(await db.migrate())
+        except sqlite3.Error as exc:
+            await connection.close()
+            _raise_unusable(path, exc, busy_timeout)
+            raise
+        except DatabaseBusy as exc:  # a read in migrate() met the lock
+            await connection.close()
+            raise _busy(path, busy_timeout) from exc
         except BaseException:
             await connection.close()
             raise
         return db
+
+    async def _quick_check(self) -> None:
+        """``PRAGMA quick_check``: a damaged file is refused before anything reads it."""
+        async with self._conn.execute("PRAGMA quick_check") as cursor:
+            problems = [str(row[0]) for row in await cursor.fetchall()]
+        if problems != ["ok"]:
+            raise DatabaseUnusable(
+                self.path,
+                f"the file is damaged (quick_check: {_first_line(problems[0] if problems else 'no answer')})",
+                "restore it from a backup, or move it aside to start an empty library",
+            )
+
+    async def _check_writable(self, version: int) -> None:
+        """One real write (the version it already has): a read-only file or folder fails here, not later."""
+        async with self._write_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._conn.execute(f"PRAGMA user_version = {int(version)}")
+                await self._conn.commit()
+            except BaseException:
+                if self._conn.in_transaction:
+                    await self._conn.rollback()
+                raise
 
     async def close(self) -> None:
         await self._conn.close()
