@@ -130,6 +130,17 @@ async def cmd_feedback(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_stats(app: App, args: argparse.Namespace) -> int:
+    from bot.reading.stats import STATS_KEY, RequestStats
+
+    saved = await app.bot_state.get(STATS_KEY)
+    if saved is None:
+        print("No request counts yet: the bot saves them while it runs on Discord and when it stops.")
+        return 0
+    print(saved if args.json else RequestStats.from_json(saved).report())
+    return 0
+
+
 Command = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
@@ -165,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="sync the slash commands with Discord, then exit")
     p.add_argument("--guild", type=int, default=None, metavar="ID", help="sync to one guild only (instant)")
     p.set_defaults(command=cmd_sync)
+
+    p = sub.add_parser("stats", help="what Discord answered the bot's requests: 429s, 5xx, invalid requests")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(command=cmd_stats)
     return parser
 
 

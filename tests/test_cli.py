@@ -138,3 +138,24 @@ def test_every_exit_code_is_in_the_readme_table():
     rows = [line for line in section.splitlines() if line.startswith("| ") and line[2].isdigit()]
     documented = {int(row.split("|")[1]) for row in rows}
     assert documented == {int(code) for code in ExitCode}
+
+
+def test_stats_reports_the_request_counts_the_bot_saved(tmp_path):
+    import asyncio
+
+    from bot.reading.stats import STATS_KEY, RequestStats
+    from bot.services import Services
+    from bot.settings import Settings
+    from bot.store.database import Database
+
+    async def save() -> None:
+        db = await Database.open(tmp_path / "data" / "storyteller.db", create_folder=True)
+        stats = RequestStats()
+        await Services(Settings(database_path=db.path), db).bot_state.set(STATS_KEY, stats.to_json())
+        await db.close()
+
+    empty = run(tmp_path, "stats")
+    assert empty.returncode == 0 and "No request counts yet" in empty.stdout
+    asyncio.run(save())
+    saved = run(tmp_path, "stats", "--json")
+    assert saved.returncode == 0 and saved.stdout.strip().startswith("{")

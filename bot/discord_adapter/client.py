@@ -13,8 +13,10 @@ from discord.ext import commands
 from bot.app.wiring import App
 from bot.discord_adapter.components import DYNAMIC_ITEMS
 from bot.discord_adapter.publisher import DiscordPublisher
+from bot.discord_adapter.ratelimits import RequestLimits
 from bot.discord_adapter.tree import StoryTree
 from bot.reading.ports import Clock
+from bot.reading.stats import STATS_KEY
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,12 @@ class StoryBot(commands.Bot):
 
     def __init__(self, *, services: Services, clock: Clock) -> None:
         intents = discord.Intents.default()  # no privileged intents, no message content
+        # Every request discord.py sends, its own retries included, goes through the send queue's
+        # global budget; a 429 that would make discord.py sleep 30 s or more is the queue's to retry.
+        limits = RequestLimits(clock)
         super().__init__(
+            http_trace=limits.trace,
+            max_ratelimit_timeout=30.0,
             command_prefix=commands.when_mentioned,
             intents=intents,
             tree_cls=StoryTree,
@@ -47,6 +54,8 @@ class StoryBot(commands.Bot):
         self.clock = clock
         self.publisher = DiscordPublisher(self)
         self.readings = services.readings(self.publisher, clock)
+        self.limits = limits
+        limits.attach(self.readings.engine.queue)
         self.app = App.build(services, self.readings, clock)  # every use case; cogs and buttons call these
         self._resume_task: asyncio.Task[None] | None = None
         self.skip_auto_sync = False  # the sync command syncs explicitly instead
@@ -58,6 +67,7 @@ class StoryBot(commands.Bot):
         if not self.skip_auto_sync:
             await self.sync_commands_if_changed()
         await self.services.catalog.warm()
+        self.limits.save_with(self._save_stats)  # for `python -m bot stats`
         # Never wait for ready here (it would deadlock); the task waits on its own.
         self._resume_task = asyncio.create_task(self._resume_readings(), name="resume-readings")
 
@@ -100,8 +110,14 @@ class StoryBot(commands.Bot):
         assert self.user is not None
         log.info("Logged in as %s (id %s) in %d guilds", self.user, self.user.id, len(self.guilds))
 
+    async def _save_stats(self, snapshot: str) -> None:
+        await self.services.bot_state.set(STATS_KEY, snapshot)
+
     async def close(self) -> None:
         if self._resume_task is not None:
             self._resume_task.cancel()
         await self.readings.close()  # deliveries stop at a message boundary and resume next start
         await super().close()
+        if self.limits.stats.requests or self.limits.stats.exempt:
+            log.info("Requests: %s", self.limits.stats.summary())
+            await self.limits.save()

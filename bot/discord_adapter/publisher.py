@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -10,21 +11,45 @@ import discord
 
 from bot.discord_adapter.components import more_button
 from bot.reading.ports import ChannelInfo, DeliveryError
+from bot.reading.send_queue import Throttled
 
 _NO_MENTIONS = discord.AllowedMentions.none()
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.DMChannel
 
 
+def retry_after(exc: discord.HTTPException) -> float:
+    """How long a 429 asks to wait: the body's ``retry_after``, else the ``Retry-After`` header, else 1 s."""
+    try:
+        return float(json.loads(exc.text)["retry_after"])
+    except (ValueError, KeyError, TypeError):
+        pass
+    try:
+        return float(exc.response.headers.get("Retry-After", 1.0))
+    except (AttributeError, ValueError):
+        return 1.0
+
+
 @contextmanager
 def delivery_errors(forbidden: str) -> Iterator[None]:
-    """Discord's HTTP errors as delivery errors: gone or refused is permanent, 5xx and 429 are not."""
+    """Discord's HTTP errors as delivery errors: gone or refused is permanent, 5xx and 429 are not.
+
+    A 429 that outlasted discord.py's own retries, or one whose wait was longer than discord.py
+    may sleep (``max_ratelimit_timeout``), is :class:`Throttled`: the message goes back through
+    the send queue after ``retry_after``.
+    """
     try:
         yield
+    except discord.RateLimited as exc:
+        raise Throttled(exc.retry_after) from None
     except discord.NotFound:
         raise DeliveryError("The channel no longer exists.", permanent=True) from None
     except discord.Forbidden:
         raise DeliveryError(forbidden, permanent=True) from None
     except discord.HTTPException as exc:
+        if exc.status == 429:
+            headers = getattr(exc.response, "headers", {}) or {}
+            is_global = str(headers.get("X-RateLimit-Global", "")).lower() == "true"
+            raise Throttled(retry_after(exc), is_global=is_global) from None
         transient = exc.status >= 500 or exc.status == 429
         raise DeliveryError(f"Discord did not accept the request ({exc.status}).", permanent=not transient) from None
 

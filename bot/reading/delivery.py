@@ -6,7 +6,9 @@
 3. The send queue grants a slot within Discord's limits.
 4. The gate looks at the channel as it is now, after any wait in the queue: a
    channel that stopped allowing the story gets nothing more.
-5. The message is sent, and its id recorded with the post (for reactions).
+5. The message is sent, and its id recorded with the post (for reactions). A
+   429 that gets through anyway sends it back to step 3 after ``retry_after``,
+   with the same nonce, so it is neither lost nor doubled.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from datetime import datetime
 from bot.core.delivery import Outgoing
 from bot.core.gating import refusal
 from bot.reading.ports import Clock, DeliveryError, Publisher
-from bot.reading.send_queue import SendQueue
+from bot.reading.send_queue import SendQueue, Throttled
 from bot.reading.venues import Venues
 from bot.store.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
+
+REQUEUES = 3  # a message Discord rate-limits goes back through the queue this often before the engine retries
 
 
 class Deliverer:
@@ -48,13 +52,22 @@ class Deliverer:
                 return found
         else:
             await self.outbox.record_intent(message, self.clock.now())
-        await self.queue.slot(message.guild_id or 0, message.channel_id)
-        await self.gate(message)
-        message_id = await self.publisher.send(
-            message.channel_id, message.text, nonce=message.nonce, more=message.more, role=message.role
-        )
-        await self.outbox.record_sent(message, message_id, self.clock.now())
-        return message_id
+        for attempt in range(REQUEUES + 1):
+            await self.queue.slot(message.guild_id or 0, message.channel_id)
+            await self.gate(message)
+            try:
+                message_id = await self.publisher.send(
+                    message.channel_id, message.text, nonce=message.nonce, more=message.more, role=message.role
+                )
+            except Throttled as exc:
+                if attempt == REQUEUES:
+                    raise  # a passing problem: the engine retries the step later
+                log.warning("%s; %s part %s goes back through the queue", exc.reason, message.stream, message.part)
+                self.queue.throttled(exc.retry_after, channel_id=message.channel_id, is_global=exc.is_global)
+                continue
+            await self.outbox.record_sent(message, message_id, self.clock.now())
+            return message_id
+        raise AssertionError("unreachable")
 
     async def gate(self, message: Outgoing) -> None:
         """Refuse, permanently, a message its channel does not allow right now."""

@@ -5,7 +5,8 @@ has to live with (docs/discord-limits.md): 5 messages per 5 s in one channel, 50
 second in all, nonces with ``enforce_nonce``, message and embed sizes, the interaction deadline.
 It records what the bot did (``posts``, ``interactions``, ``rate_limited``, ``rejected``,
 ``events``) and lets a test act as Discord and as members (``set_age_restricted``, ``invoke``,
-``press``, ``submit_modal``).
+``press``, ``submit_modal``). ``Faults`` injects 500s and slow answers, and ``drop_gateway``
+drops the gateway connection, which the bot resumes.
 
 Payload rules discord.py depends on: REST bodies must be sent as exactly
 ``application/json``; the interaction callback is called with ``with_response`` and must answer
@@ -13,6 +14,7 @@ JSON; a 429 needs a ``Via`` header or discord.py takes it for a Cloudflare ban; 
 discord.py expects to be absent must not be sent as ``null``.
 """
 
+from tests.fakediscord.faults import Fault, Faults
 from tests.fakediscord.limits import CHANNEL_MESSAGES, GLOBAL, RateLimit, RateLimitHit
 from tests.fakediscord.payloads import (
     ADMINISTRATOR,
@@ -50,6 +52,8 @@ __all__ = [
     "USER_ID",
     "CommandRefused",
     "FakeDiscord",
+    "Fault",
+    "Faults",
     "Interaction",
     "Post",
     "RateLimit",

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakediscord import payloads as p
+from tests.fakediscord.faults import AFTER, BEFORE, SLOW, Fault, Faults
 from tests.fakediscord.http import VIA, error, json_response
 from tests.fakediscord.interactions import InteractionRoutes
 from tests.fakediscord.limits import (
@@ -37,6 +38,8 @@ class FakeDiscord(InteractionRoutes):
     ``nonce_ttl`` is how long an ``enforce_nonce`` post is remembered (per author, as Discord
     documents it, so across channels); ``interaction_deadline`` how long the bot has to answer an
     interaction (``None``: forever). ``clock`` is monotonic and drives every limit and record.
+    ``faults`` injects 500s and slow answers (``tests/fakediscord/faults.py``); :meth:`drop_gateway`
+    closes the gateway, and the bot's RESUME gets the events it missed.
     """
 
     def __init__(
@@ -47,8 +50,10 @@ class FakeDiscord(InteractionRoutes):
         nonce_ttl: float = 300.0,
         interaction_deadline: float | None = 3.0,
         clock: Callable[[], float] = time.monotonic,
+        faults: Faults | None = None,
     ) -> None:
         super().__init__()
+        self.faults = faults or Faults()
         self.channel_limit = channel_limit
         self.nonce_ttl = nonce_ttl
         self.interaction_deadline = interaction_deadline
@@ -76,6 +81,10 @@ class FakeDiscord(InteractionRoutes):
         self._gateways: list[web.WebSocketResponse] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
+        self._session = 0  # the gateway session: a new one at each IDENTIFY
+        self._frames: list[tuple[int, str]] = []  # this session's dispatches, replayed on RESUME
+        self.drops = 0
+        self.resumes = 0
         guild = self._new_guild(p.GUILD_ID, "Loopback")
         self._new_channel(guild, "reading", channel_id=p.CHANNEL_ID)
         self._new_channel(guild, "after-dark", channel_id=p.AGE_RESTRICTED_CHANNEL_ID, nsfw=True)
@@ -218,6 +227,9 @@ class FakeDiscord(InteractionRoutes):
             response: web.StreamResponse = self._limited("global", request, None, wait)
         else:
             response = await handler(request)
+            if counted and self.faults.roll(self.faults.slow):
+                self.faults.injected.append(Fault(SLOW, request.method, path, self.clock()))
+                await asyncio.sleep(self.faults.delay)
         if response.status in (401, 403, 429):
             self.invalid_requests += 1
         return response
@@ -330,6 +342,9 @@ class FakeDiscord(InteractionRoutes):
         channel = self._channel(request)
         if channel is None:
             return error(404, 10003, "Unknown Channel")
+        if self.faults.roll(self.faults.fail_before):
+            self.faults.injected.append(Fault(BEFORE, request.method, request.path, self.clock()))
+            return error(500, 0, "500: Internal Server Error")
         headers: dict[str, str] = {}
         if self.channel_limit is not None:
             window = self._windows.setdefault(channel.id, Window(self.channel_limit, self.clock))
@@ -355,6 +370,9 @@ class FakeDiscord(InteractionRoutes):
         age_restricted = channel.guild_id is not None and self.age_restricted(channel.id)
         self.posts.append(Post(message["id"], channel.id, message["content"], nonce, now, age_restricted, message))
         self.posted.set()
+        if self.faults.roll(self.faults.fail_after):
+            self.faults.injected.append(Fault(AFTER, request.method, request.path, self.clock()))
+            return error(500, 0, "500: Internal Server Error")
         return json_response(message, headers=headers)
 
     def _message(self, request: web.Request) -> dict[str, Any] | None:
@@ -417,8 +435,8 @@ class FakeDiscord(InteractionRoutes):
                     await ws.send_str(json.dumps({"op": 11}))
                 elif payload["op"] == 2:
                     await self._identify(ws, payload["d"])
-                elif payload["op"] == 6:  # resume: not kept, so ask for a fresh identify
-                    await ws.send_str(json.dumps({"op": 9, "d": False}))
+                elif payload["op"] == 6:
+                    await self._resume(ws, payload["d"])
         finally:
             self._sockets.remove(ws)
             if ws in self._gateways:
@@ -427,11 +445,13 @@ class FakeDiscord(InteractionRoutes):
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.tokens_seen.append(data["token"])
+        self._session += 1
+        self._frames = []
         ready = {
             "v": 10,
             "user": p.BOT_USER,
             "guilds": [{"id": guild_id, "unavailable": True} for guild_id in self.guilds],
-            "session_id": "fake-session",
+            "session_id": f"fake-session-{self._session}",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": p.APP_ID, "flags": 0},
             "shard": [0, 1],
@@ -443,12 +463,40 @@ class FakeDiscord(InteractionRoutes):
         self._gateways.append(ws)
         self.identified.set()
 
-    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+    def _frame(self, event: str, data: dict[str, Any]) -> str:
         self._seq += 1
-        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+        frame = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
+        if self._session:
+            self._frames.append((self._seq, frame))
+        return frame
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_str(self._frame(event, data))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every identified connection (recorded even when none is)."""
+        """Send a gateway event to every identified connection (recorded, and kept for a RESUME, when none is)."""
         self.events.append((event, data))
+        frame = self._frame(event, data)
         for ws in list(self._gateways):
-            await self._send(ws, event, data)
+            await ws.send_str(frame)
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        """Replay what the session missed since ``seq``, then RESUMED; an unknown session must identify."""
+        if not self._session or data.get("session_id") != f"fake-session-{self._session}":
+            await ws.send_str(json.dumps({"op": 9, "d": False}))
+            return
+        self.tokens_seen.append(data["token"])
+        since = int(data.get("seq") or 0)
+        for seq, frame in self._frames:
+            if seq > since:
+                await ws.send_str(frame)
+        self._gateways.append(ws)
+        self.resumes += 1
+        await self._send(ws, "RESUMED", {})
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close every gateway connection as Discord does when it drops one; the bot resumes."""
+        self.drops += 1
+        for ws in list(self._gateways):
+            self._gateways.remove(ws)
+            await ws.close(code=code, message=b"dropped by the test")
