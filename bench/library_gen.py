@@ -122,13 +122,17 @@ def story_text(rng: random.Random, n: int, target_bytes: int) -> str:
     return "".join(parts)
 
 
-def write_library(folder: Path, count: int, bytes_each: int, seed: int = 7) -> int:
-    """Write ``count`` story files; returns the total bytes written."""
+def write_library(folder: Path, count: int, bytes_each: int, seed: int = 7, *, smallest: int | None = None) -> int:
+    """Write ``count`` story files; returns the total bytes written.
+
+    Each is about ``bytes_each`` bytes, or a size drawn between ``smallest`` and ``bytes_each``.
+    """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     total = 0
     for n in range(count):
-        data = story_text(rng, n, bytes_each).encode("utf-8")
+        size = bytes_each if smallest is None else rng.randint(smallest, bytes_each)
+        data = story_text(rng, n, size).encode("utf-8")
         (folder / f"story-{n:05d}.txt").write_bytes(data)
         total += len(data)
     return total

@@ -86,7 +86,11 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     if not app.settings.has_token:
         print(HOW_TO_CONNECT)
         return await cmd_console(app, argparse.Namespace(speed=1.0, age_restricted=False))
-    await cmd_import(app, argparse.Namespace(paths=[]))
+    report = await app.importer.import_paths()
+    for result in report.results:  # at every start: what changed, not a line per unchanged story
+        if result.outcome.value != "unchanged":
+            print(result.line())
+    print(f"Library: {report.summary()}")
     from bot.discord_adapter.runner import run_bot
 
     return await run_bot(app.settings, app)

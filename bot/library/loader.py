@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.errors import StoryFileError
@@ -37,7 +38,11 @@ class StoryFile:
 
     @classmethod
     def read(cls, path: Path) -> StoryFile:
-        sidecar_path = sidecar_for(path)
+        return cls.read_with(path, sidecar_for(path))
+
+    @classmethod
+    def read_with(cls, path: Path, sidecar_path: Path | None) -> StoryFile:
+        """Read ``path`` and the sidecar already found for it (by :func:`scan_folder`)."""
         return cls(
             path=path,
             data=path.read_bytes(),
@@ -117,24 +122,59 @@ def _with_rating_notices(parsed: ParsedStory) -> ParsedStory:
 
 @dataclass(frozen=True, slots=True)
 class FolderScan:
-    """A folder's story files, sidecars with no story beside them, and files that are neither."""
+    """A folder's story files, sidecars with no story beside them, and files that are neither.
+
+    ``sidecars`` maps each story file that has a sidecar to it, so nobody looks for it again.
+    """
 
     stories: list[Path]
     orphan_sidecars: list[Path]
     skipped: list[Path]
+    sidecars: dict[Path, Path] = field(default_factory=dict)
 
 
 def scan_folder(folder: Path) -> FolderScan:
+    """Walk ``folder`` once (``os.scandir``: one listing per directory, no stat per name).
+
+    Names starting with a dot are ignored, files and folders alike.
+    """
     stories, orphans, skipped = [], [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+    sidecars: dict[Path, Path] = {}
+    seen: set[str] = set()
+    pending = [folder]
+    while pending:
+        directory = pending.pop()
+        try:
+            real = os.path.realpath(directory)
+            if real in seen:  # a symbolic link back up the tree
+                continue
+            seen.add(real)
+            with os.scandir(directory) as listing:
+                entries = [e for e in listing if not e.name.startswith(".")]
+        except OSError:
             continue
-        suffix = path.suffix.lower()
-        if suffix in SIDECAR_SUFFIXES:
-            if not any(path.with_suffix(s).is_file() for s in STORY_SUFFIXES):
-                orphans.append(path)
-        elif suffix in STORY_SUFFIXES and path.stem.lower() not in {"readme", "license"}:
-            stories.append(path)
-        else:
-            skipped.append(path)
-    return FolderScan(stories, orphans, skipped)
+        names: dict[str, str] = {}
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    pending.append(Path(entry.path))
+                elif entry.is_file():
+                    names[entry.name] = entry.path
+            except OSError:
+                continue
+        stems = {stem for stem, suffix in map(os.path.splitext, names) if suffix.lower() in STORY_SUFFIXES}
+        for name, full in names.items():
+            path = Path(full)
+            stem, suffix = os.path.splitext(name)
+            lowered = suffix.lower()
+            if lowered in SIDECAR_SUFFIXES:
+                if stem not in stems:
+                    orphans.append(path)
+            elif lowered in STORY_SUFFIXES and stem.lower() not in {"readme", "license"}:
+                stories.append(path)
+                sidecar = next((stem + s for s in SIDECAR_SUFFIXES if stem + s in names), None)
+                if sidecar is not None:
+                    sidecars[path] = Path(names[sidecar])
+            else:
+                skipped.append(path)
+    return FolderScan(sorted(stories), sorted(orphans), sorted(skipped), sidecars)

@@ -4,19 +4,71 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, fields
+import sqlite3
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import aiosqlite
 
 from bot.core.models import Chapter, Story, StoryMeta, StoryRecord
-from bot.core.ratings import ContentRating
 from bot.core.slugs import search_key, slugify, unique_slug
 from bot.store.database import Database
 
 _COLUMNS = ("id", "slug", "meta", "words", "chapter_count", "source_path", "content_hash")
 _RECORD_COLUMNS = ", ".join(_COLUMNS)
 _JOINED_COLUMNS = ", ".join(f"s.{c}" for c in _COLUMNS)
+_STAMP_COLUMNS = ("source_size", "source_mtime_ns", "sidecar_size", "sidecar_mtime_ns")
+
+# What the importer saw of a story's file: (size, mtime_ns, sidecar size, sidecar mtime_ns).
+# The sidecar's two are None when there is none; an mtime is None when it is not to be trusted.
+Stamp = tuple[int, int | None, int | None, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFile:
+    """One story as the importer needs it: where it came from, its content hash and file stamp."""
+
+    story_id: int
+    slug: str
+    source_path: str
+    content_hash: str
+    stamp: Stamp | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRows:
+    """A story as the rows that hold it, less its id, slug and source: pure Python, picklable.
+
+    Built by :func:`story_rows` where the story was parsed (a worker process, for a large
+    import), so the process that writes only writes.
+    """
+
+    values: dict[str, object]  # the ``stories`` columns the story itself decides
+    chapters: list[tuple[int, str, str, int]]  # number, title, body, words
+    tags: list[tuple[str, str]]  # kind, tag
+    search: tuple[str, str, str, str, str]  # title, author, fandom, tags, summary
+    slug: str  # the sidecar's slug, or ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVersion:
+    """A parsed file to save: a new story, or a new version of ``story_id`` (slug ``current_slug``)."""
+
+    rows: StoryRows
+    source_path: str
+    source_format: str
+    content_hash: str
+    slug: str  # for a new story with no sidecar slug: from the title
+    stamp: Stamp | None = None
+    story_id: int | None = None
+    current_slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    story_id: int
+    slug: str
+    created: bool
 
 
 class StoryRepository:
@@ -25,10 +77,84 @@ class StoryRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def known_files(self) -> dict[str, tuple[str, str]]:
-        """(content hash, slug) by source path, so unchanged files are skipped without a query each."""
-        rows = await self.db.fetchall("SELECT source_path, content_hash, slug FROM stories")
-        return {str(r["source_path"]): (str(r["content_hash"]), str(r["slug"])) for r in rows}
+    async def library_files(self) -> list[LibraryFile]:
+        """Every story's source path, content hash and file stamp: one query for a whole import."""
+        rows = await self.db.fetchall(
+            f"SELECT id, slug, source_path, content_hash, {', '.join(_STAMP_COLUMNS)} FROM stories"
+        )
+        return [
+            LibraryFile(int(r[0]), str(r[1]), str(r[2]), str(r[3]), None if r[4] is None else (r[4], r[5], r[6], r[7]))
+            for r in rows
+        ]
+
+    async def save_many(self, versions: list[StoryVersion], *, now: datetime) -> list[Saved | str]:
+        """Save several stories in one transaction: what :meth:`save` does for each, in bulk.
+
+        A new story takes its sidecar slug or ``slug``, made unique; a new version keeps its
+        story's id and slug (unless its sidecar names another). Should the batch meet a
+        conflict (another process wrote the same path or slug meanwhile), each story is saved
+        on its own instead, and one that still fails gets the reason in place of its result.
+        """
+        if not versions:
+            return []
+        try:
+            return await self._save_batch(versions, now)
+        except sqlite3.IntegrityError:
+            pass
+        results: list[Saved | str] = []
+        for v in versions:
+            try:
+                results.append(await self._save_one(v, now))
+            except sqlite3.IntegrityError as exc:
+                results.append(f"could not be saved: {exc}")
+        return results
+
+    async def _save_batch(self, versions: list[StoryVersion], now: datetime) -> list[Saved | str]:
+        async with self.db.transaction() as conn:
+            wanted = [v.rows.slug or (v.current_slug if v.story_id is not None else v.slug) for v in versions]
+            fresh = {w for v, w in zip(versions, wanted, strict=True) if v.story_id is None or w != v.current_slug}
+            taken = await _taken_slugs(conn, fresh)
+            top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
+            next_id = int(top[0] if top else 0) + 1
+            results: list[Saved | str] = []
+            inserts, updates, children = [], [], []
+            for v, slug in zip(versions, wanted, strict=True):
+                if v.story_id is None or slug != v.current_slug:
+                    slug = unique_slug(slug, taken - {v.current_slug} if v.current_slug else taken)
+                    taken.add(slug)
+                values = _row_values(v.rows, slug, v.source_path, v.source_format, v.content_hash, now, v.stamp)
+                if v.story_id is None:
+                    story_id, next_id = next_id, next_id + 1
+                    values.update(id=story_id, imported_at=now.isoformat())
+                    inserts.append(values)
+                else:
+                    story_id = v.story_id
+                    updates.append((values, story_id))
+                children.append((story_id, v.rows))
+                results.append(Saved(story_id, slug, v.story_id is None))
+            if updates:
+                assignments = ", ".join(f"{k} = ?" for k in updates[0][0])
+                await conn.executemany(
+                    f"UPDATE stories SET {assignments} WHERE id = ?", [(*u.values(), i) for u, i in updates]
+                )
+                ids = [(i,) for _, i in updates]
+                for table in ("chapters", "story_tags"):
+                    await conn.executemany(f"DELETE FROM {table} WHERE story_id = ?", ids)
+                await conn.executemany("DELETE FROM story_search WHERE rowid = ?", ids)
+            if inserts:
+                await conn.executemany(_insert_sql("stories", inserts[0]), [tuple(v.values()) for v in inserts])
+            await _insert_children(conn, children)
+        return results
+
+    async def update_sources(self, changes: list[tuple[int, str, Stamp | None]]) -> None:
+        """Record where stories' files now are and their stamps: for moved and touched files."""
+        if not changes:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                f"UPDATE stories SET source_path = ?, {', '.join(f'{c} = ?' for c in _STAMP_COLUMNS)} WHERE id = ?",
+                [(path, *_stamp_values(stamp), story_id) for story_id, path, stamp in changes],
+            )
 
     async def save(
         self,
@@ -39,18 +165,29 @@ class StoryRepository:
         content_hash: str,
         slug: str,
         now: datetime,
+        stamp: Stamp | None = None,
     ) -> tuple[StoryRecord, bool]:
         """Insert or update the story read from ``source_path``, atomically.
 
         A story already imported from the same path keeps its id and slug (unless
         its sidecar names a new slug). Returns the record and whether it was new.
         """
+        version = StoryVersion(story_rows(story), source_path, source_format, content_hash, slug, stamp)
+        saved = await self._save_one(version, now)
+        record = await self.by_id(saved.story_id)
+        assert record is not None
+        return record, saved.created
+
+    async def _save_one(self, version: StoryVersion, now: datetime) -> Saved:
+        """:meth:`save` without reading the record back; the story found by its source path."""
+        rows, source_path, source_format = version.rows, version.source_path, version.source_format
+        content_hash, stamp = version.content_hash, version.stamp
         async with self.db.transaction() as conn:
             existing = await _one(conn, "SELECT id, slug FROM stories WHERE source_path = ?", (source_path,))
-            wanted = story.meta.slug or (existing["slug"] if existing else slug)
+            wanted = rows.slug or (existing["slug"] if existing else version.slug)
             if existing is None or wanted != existing["slug"]:
                 wanted = await _free_slug(conn, wanted, None if existing is None else existing["id"])
-            values = _story_values(story, wanted, source_path, source_format, content_hash, now)
+            values = _row_values(rows, wanted, source_path, source_format, content_hash, now, stamp)
             if existing is None:
                 values["imported_at"] = now.isoformat()
                 cursor = await conn.execute(_insert_sql("stories", values), tuple(values.values()))
@@ -62,10 +199,8 @@ class StoryRepository:
                 for table in ("chapters", "story_tags"):
                     await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
                 await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-            await _insert_children(conn, [(story_id, story)])
-        record = await self.by_id(story_id)
-        assert record is not None
-        return record, existing is None
+            await _insert_children(conn, [(story_id, rows)])
+        return Saved(story_id, wanted, existing is None)
 
     async def add_many(self, stories: list[tuple[Story, str]], *, source_format: str, now: datetime) -> None:
         """Add new stories, given with their source paths, in one transaction.
@@ -81,10 +216,11 @@ class StoryRepository:
                 story_id = int(top[0] if top else 0) + offset
                 slug = unique_slug(story.meta.slug or slugify(story.meta.title), taken)
                 taken.add(slug)
-                values = _story_values(story, slug, source_path, source_format, "", now)
+                built = story_rows(story)
+                values = _row_values(built, slug, source_path, source_format, "", now)
                 values.update(id=story_id, imported_at=now.isoformat())
                 rows.append(values)
-                children.append((story_id, story))
+                children.append((story_id, built))
             if rows:
                 await conn.executemany(_insert_sql("stories", rows[0]), [tuple(v.values()) for v in rows])
                 await _insert_children(conn, children)
@@ -221,28 +357,68 @@ async def _free_slug(conn: aiosqlite.Connection, base: str, own_id: int | None) 
     return unique_slug(base, taken)
 
 
-def _story_values(
-    story: Story, slug: str, source_path: str, source_format: str, content_hash: str, now: datetime
-) -> dict[str, object]:
-    rating = story.meta.rating
-    return {
-        "slug": slug,
-        "title": story.meta.title,
-        "title_key": search_key(story.meta.title),
-        "author": story.meta.author,
-        "fandom": story.meta.fandom,
+async def _taken_slugs(conn: aiosqlite.Connection, bases: set[str]) -> set[str]:
+    """The slugs in use that ``unique_slug`` could meet for these bases: each, and each followed by more."""
+    taken: set[str] = set()
+    ordered = sorted(bases)
+    for start in range(0, len(ordered), 200):
+        part = ordered[start : start + 200]
+        clause = " OR ".join("(slug >= ? AND slug < ?)" for _ in part)
+        params = [x for base in part for x in (base, base + "\U0010ffff")]
+        async with conn.execute(f"SELECT slug FROM stories WHERE {clause}", params) as cursor:
+            taken.update(str(r[0]) for r in await cursor.fetchall())
+    return taken
+
+
+def _stamp_values(stamp: Stamp | None) -> tuple[int | None, ...]:
+    return (None, None, None, None) if stamp is None else tuple(stamp)
+
+
+def story_rows(story: Story) -> StoryRows:
+    """The rows for ``story``, less id, slug and source (see :class:`StoryRows`)."""
+    meta = story.meta
+    rating = meta.rating
+    flat = {name: getattr(meta, name) for name in _META_NAMES}  # what asdict() gives, flat and fast
+    values: dict[str, object] = {
+        "title": meta.title,
+        "title_key": search_key(meta.title),
+        "author": meta.author,
+        "fandom": meta.fandom,
         "rating": rating.level.value,
         "rating_raw": rating.raw,
-        "summary": story.meta.summary,
-        "status": story.meta.status,
+        "summary": meta.summary,
+        "status": meta.status,
         "servable": int(rating.servable),
         "words": story.words,
         "chapter_count": len(story.chapters),
-        "meta": json.dumps(asdict(story.meta), ensure_ascii=False),
+        "meta": json.dumps(flat, ensure_ascii=False),
+    }
+    chapters = [(n, c.title, c.text, c.words) for n, c in enumerate(story.chapters, 1)]
+    tags = [("warning", w) for w in rating.warnings]
+    tags += [("tag", t) for t in meta.tags]
+    tags += [("character", c) for c in meta.characters]
+    tags += [("relationship", r) for r in meta.relationships]
+    search = (meta.title, meta.author, meta.fandom, " ".join(t for _, t in tags), meta.summary)
+    return StoryRows(values, chapters, tags, search, meta.slug)
+
+
+def _row_values(
+    rows: StoryRows,
+    slug: str,
+    source_path: str,
+    source_format: str,
+    content_hash: str,
+    now: datetime,
+    stamp: Stamp | None = None,
+) -> dict[str, object]:
+    return {
+        "slug": slug,
+        **rows.values,
         "source_path": source_path,
         "source_format": source_format,
         "content_hash": content_hash,
         "updated_at": now.isoformat(),
+        **dict(zip(_STAMP_COLUMNS, _stamp_values(stamp), strict=True)),
     }
 
 
@@ -250,24 +426,11 @@ def _insert_sql(table: str, values: dict[str, object]) -> str:
     return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})"
 
 
-async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, Story]]) -> None:
+async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, StoryRows]]) -> None:
     """Chapters, tags and the search row of stories whose ``stories`` row exists."""
-    chapters, tags, search = [], [], []
-    for story_id, story in stories:
-        chapters += [(story_id, n, c.title, c.text, c.words) for n, c in enumerate(story.chapters, 1)]
-        story_tags = _tag_rows(story_id, story.meta, story.meta.rating)
-        tags += story_tags
-        meta = story.meta
-        search.append(
-            (
-                story_id,
-                meta.title,
-                meta.author,
-                meta.fandom,
-                " ".join(t for _, _, t in story_tags),
-                meta.summary,
-            )
-        )
+    chapters = [(story_id, *c) for story_id, rows in stories for c in rows.chapters]
+    tags = [(story_id, *t) for story_id, rows in stories for t in rows.tags]
+    search = [(story_id, *rows.search) for story_id, rows in stories]
     await conn.executemany(
         "INSERT INTO chapters (story_id, number, title, body, words) VALUES (?, ?, ?, ?, ?)", chapters
     )
@@ -278,15 +441,8 @@ async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, 
     )
 
 
-def _tag_rows(story_id: int, meta: StoryMeta, rating: ContentRating) -> list[tuple[int, str, str]]:
-    rows = [(story_id, "warning", w) for w in rating.warnings]
-    rows += [(story_id, "tag", t) for t in meta.tags]
-    rows += [(story_id, "character", c) for c in meta.characters]
-    rows += [(story_id, "relationship", r) for r in meta.relationships]
-    return rows
-
-
-_META_FIELDS = {f.name for f in fields(StoryMeta)}
+_META_NAMES = tuple(f.name for f in fields(StoryMeta))
+_META_FIELDS = set(_META_NAMES)
 _TUPLE_FIELDS = {"warnings", "tags", "characters", "relationships"}
 
 

@@ -104,3 +104,166 @@ async def test_a_large_library_is_parsed_in_worker_processes_with_the_same_resul
     assert (await StoryRepository(db).by_slug("story-42")).words == 4
     again = await importer(db, folder).import_paths()  # unchanged: no workers needed, same answers
     assert again.count(Outcome.UNCHANGED) == POOL_THRESHOLD + 6
+
+
+def age(*paths, seconds=60):
+    """Move files' modification times into the past, as for files that have sat in the folder."""
+    import os
+    import time
+
+    for path in paths:
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+
+
+def count_reads(monkeypatch):
+    """Count the files the importer reads (opens), by path name."""
+    from bot.library.loader import StoryFile
+
+    reads = []
+    original = StoryFile.read_with.__func__
+
+    def read_with(cls, path, sidecar_path):
+        reads.append(path.name)
+        return original(cls, path, sidecar_path)
+
+    monkeypatch.setattr(StoryFile, "read_with", classmethod(read_with))
+    return reads
+
+
+async def test_an_unchanged_file_is_known_by_size_and_time_without_being_read(db, tmp_path, monkeypatch):
+    shutil.copy(SHIPPED_STORY, tmp_path / "f.txt")
+    age(tmp_path / "f.txt")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    reads = count_reads(monkeypatch)
+    [again] = (await imp.import_paths()).results
+    assert (again.outcome, again.slug, reads) == (Outcome.UNCHANGED, "fight-for-me", [])
+    age(tmp_path / "f.txt", seconds=30)  # touched: read and hashed once, unchanged, then known again
+    [touched] = (await imp.import_paths()).results
+    assert (touched.outcome, reads) == (Outcome.UNCHANGED, ["f.txt"])
+    await imp.import_paths()
+    assert reads == ["f.txt"]
+
+
+async def test_a_file_modified_just_now_is_hashed_again_next_time(db, tmp_path, monkeypatch):
+    """A time within the racy window is not trusted: an edit keeping size and time is still seen."""
+    story = tmp_path / "f.txt"
+    shutil.copy(SHIPPED_STORY, story)
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    stat = story.stat()
+    story.write_text(story.read_text().replace("Fight For Me", "Fight For Us"))  # same size
+    import os
+
+    os.utime(story, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    [result] = (await imp.import_paths()).results
+    assert result.outcome is Outcome.UPDATED
+    assert (await imp.stories.by_slug("fight-for-me")).title == "Fight For Us"
+
+
+async def test_an_edited_sidecar_counts_as_a_change(db, tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "f.txt")
+    (tmp_path / "f.yaml").write_text("rating: T\n")
+    age(tmp_path / "f.txt", tmp_path / "f.yaml")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    (tmp_path / "f.yaml").write_text("rating: M\n")  # same size, new time
+    age(tmp_path / "f.yaml", seconds=10)
+    [result] = (await imp.import_paths()).results
+    assert result.outcome is Outcome.UPDATED
+    assert (await imp.stories.by_slug("fight-for-me")).rating.level.value == "M"
+    (tmp_path / "f.yaml").unlink()
+    [removed] = (await imp.import_paths()).results
+    assert removed.outcome is Outcome.UPDATED
+
+
+async def test_the_same_content_at_a_second_path_is_a_duplicate(db, tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "a.txt")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    (tmp_path / "copies").mkdir()
+    shutil.copy(SHIPPED_STORY, tmp_path / "copies" / "b.txt")
+    report = await imp.import_paths()
+    results = {r.path: r for r in report.results}
+    assert results["a.txt"].outcome is Outcome.UNCHANGED
+    duplicate = results["copies/b.txt"]
+    assert (duplicate.outcome, duplicate.slug) == (Outcome.DUPLICATE, "fight-for-me")
+    assert duplicate.line() == "duplicate  copies/b.txt: duplicate of fight-for-me"
+    assert "1 duplicate" in report.summary() and not report.failed
+    assert [r.slug for r in await imp.stories.all()] == ["fight-for-me"]
+
+
+async def test_copies_in_one_import_make_one_story(db, tmp_path):
+    for name in ("a.txt", "b.txt", "c.md"):
+        shutil.copy(SHIPPED_STORY, tmp_path / name)
+    report = await importer(db, tmp_path).import_paths()
+    assert [(r.path, r.outcome, r.slug) for r in report.results] == [
+        ("a.txt", Outcome.IMPORTED, "fight-for-me"),
+        ("b.txt", Outcome.DUPLICATE, "fight-for-me"),
+        ("c.md", Outcome.DUPLICATE, "fight-for-me"),
+    ]
+    assert await StoryRepository(db).count() == 1
+
+
+async def test_a_moved_or_renamed_file_keeps_its_story(db, tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "f.txt")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    before = await imp.stories.by_slug("fight-for-me")
+    (tmp_path / "buffy").mkdir()
+    (tmp_path / "f.txt").rename(tmp_path / "buffy" / "fight.txt")
+    [moved] = (await imp.import_paths()).results
+    assert (moved.outcome, moved.slug, moved.path) == (Outcome.MOVED, "fight-for-me", "buffy/fight.txt")
+    assert moved.line() == "moved      fight-for-me  (buffy/fight.txt) moved from f.txt"
+    after = await imp.stories.by_slug("fight-for-me")
+    assert (after.id, after.source_path) == (before.id, "buffy/fight.txt")
+    assert await imp.stories.count() == 1
+    [again] = (await imp.import_paths()).results
+    assert again.outcome is Outcome.UNCHANGED
+    # Moved back, with its sidecar: the sidecar is part of the content, so it moves too.
+    (tmp_path / "buffy" / "fight.yaml").write_text("rating: T\n")
+    await imp.import_paths()
+    (tmp_path / "buffy" / "fight.txt").rename(tmp_path / "f.txt")
+    (tmp_path / "buffy" / "fight.yaml").rename(tmp_path / "f.yaml")
+    [back] = (await imp.import_paths()).results
+    assert (back.outcome, back.moved_from) == (Outcome.MOVED, "buffy/fight.txt")
+    assert (await imp.stories.by_slug("fight-for-me")).id == before.id
+
+
+async def test_a_moved_story_keeps_its_readers_feedback(db, tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "f.txt")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    record = await imp.stories.by_slug("fight-for-me")
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO feedback (story_id, guild_id, user_id, user_name, text, created_at) "
+            "VALUES (?, 1, 2, 'ann', 'Loved it', '2026-11-24T00:00:00+00:00')",
+            (record.id,),
+        )
+    (tmp_path / "f.txt").rename(tmp_path / "renamed.txt")
+    await imp.import_paths()
+    rows = await db.fetchall("SELECT story_id FROM feedback")
+    assert [r[0] for r in rows] == [record.id]
+    assert (await imp.stories.by_slug("fight-for-me")).source_path == "renamed.txt"
+
+
+async def test_a_file_named_twice_counts_once(db, tmp_path):
+    shutil.copy(SHIPPED_STORY, tmp_path / "f.txt")
+    report = await importer(db, tmp_path).import_paths([tmp_path, tmp_path / "f.txt"])
+    assert [(r.path, r.outcome) for r in report.results] == [("f.txt", Outcome.IMPORTED)]
+
+
+async def test_a_renamed_file_with_a_new_file_in_its_old_place(db, tmp_path):
+    """a.txt renamed to b.txt and a different a.txt written: a.txt stays its story, b.txt is new."""
+    shutil.copy(SHIPPED_STORY, tmp_path / "a.txt")
+    imp = importer(db, tmp_path)
+    await imp.import_paths()
+    (tmp_path / "a.txt").rename(tmp_path / "b.txt")
+    (tmp_path / "a.txt").write_text("Title: Another Story\nRating: K\n\nOther words.\n")
+    report = await imp.import_paths()
+    assert [(r.path, r.outcome, r.slug) for r in report.results] == [
+        ("a.txt", Outcome.UPDATED, "fight-for-me"),
+        ("b.txt", Outcome.IMPORTED, "fight-for-me-2"),
+    ]

@@ -166,3 +166,62 @@ async def test_due_schedules_are_limited_to_the_guilds_in_scope(db):
     assert [s.guild_id for s in await schedules.due(later, GuildScope.shards(frozenset({1}), 2))] == [shard_1]
     assert len(await schedules.due(later)) == 3
     assert await schedules.earliest_due_after(NOW, GuildScope.only(shard_0)) == NOW + timedelta(minutes=3)
+
+
+async def test_save_many_inserts_and_updates_in_one_go(db):
+    from bot.store.stories import Saved, StoryVersion, story_rows
+
+    repo = StoryRepository(db)
+    first, _ = await save(repo, story(), path="a.txt")
+
+    def version(s, path, **kw):
+        return StoryVersion(story_rows(s), path, "plain", "h-" + path, "fight-for-me", (10, 20, None, None), **kw)
+
+    sidecar_slug = replace(story(), meta=replace(story().meta, slug="fight"))
+    saved = await repo.save_many(
+        [
+            version(story(title="Fight For Me, Revised"), "a.txt", story_id=first.id, current_slug=first.slug),
+            version(story(), "b.txt"),
+            version(story(), "c.txt"),
+            version(sidecar_slug, "d.txt"),
+        ],
+        now=NOW,
+    )
+    assert saved == [
+        Saved(first.id, "fight-for-me", False),
+        Saved(first.id + 1, "fight-for-me-2", True),
+        Saved(first.id + 2, "fight-for-me-3", True),
+        Saved(first.id + 3, "fight", True),
+    ]
+    assert (await repo.by_slug("fight-for-me")).title == "Fight For Me, Revised"
+    assert [s for s, _ in await repo.title_matches("revised")] == ["fight-for-me"]
+    assert len(await repo.search("singing")) == 4
+    files = {f.source_path: f for f in await repo.library_files()}
+    assert files["b.txt"].stamp == (10, 20, None, None) and files["b.txt"].content_hash == "h-b.txt"
+    assert files["a.txt"].story_id == first.id
+
+
+async def test_save_many_falls_back_to_one_story_at_a_time_on_a_conflict(db):
+    from bot.store.stories import StoryVersion, story_rows
+
+    repo = StoryRepository(db)
+    existing, _ = await save(repo, story(), path="a.txt")
+    # Another process saved a.txt meanwhile: the batch conflicts, each story is then saved alone.
+    saved = await repo.save_many(
+        [
+            StoryVersion(story_rows(story(title="Night")), "b.txt", "plain", "h2", "night"),
+            StoryVersion(story_rows(story(title="Day")), "a.txt", "plain", "h3", "day"),
+        ],
+        now=NOW,
+    )
+    assert [(s.slug, s.created) for s in saved] == [("night", True), ("fight-for-me", False)]
+    assert (await repo.by_id(existing.id)).title == "Day"
+
+
+async def test_update_sources_moves_a_story_and_records_its_stamp(db):
+    repo = StoryRepository(db)
+    record, _ = await save(repo, story(), path="a.txt")
+    await repo.update_sources([(record.id, "moved/a.txt", (5, 6, 7, 8))])
+    [f] = await repo.library_files()
+    assert (f.story_id, f.slug, f.source_path, f.stamp) == (record.id, "fight-for-me", "moved/a.txt", (5, 6, 7, 8))
+    assert (await repo.by_slug("fight-for-me")).source_path == "moved/a.txt"
