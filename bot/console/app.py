@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Actor
-from bot.app.chart import reactions_chart
+from bot.app.chart import reactions_chart_async
 from bot.app.pages import Page, PageKind
 from bot.app.readings import control_text, status_text
 from bot.app.responses import ReactionsReport
@@ -332,16 +332,19 @@ class Console:
 
     async def reactions(self, call: Invocation) -> None:
         report = await self.app.responses.reactions(self.actor, call.values["title"])
-        self.say(render.reactions(report, self._chart(report)))
+        self.say(render.reactions(report, await self._chart(report)))
 
-    def _chart(self, report: ReactionsReport) -> str | None:
+    async def _chart(self, report: ReactionsReport) -> str | None:
         """The chart Discord attaches, as a PNG in the data folder."""
         if not report.per_installment:
             return None
         path = self.data_dir / f"reactions-{report.record.slug}.png"
+        png = await reactions_chart_async(
+            report.record.title, list(report.per_installment), report.installments, fallback=report.record.slug
+        )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(reactions_chart(report.record.title, list(report.per_installment), report.installments))
+            path.write_bytes(png)
         except OSError as exc:
             log.warning("Could not write the reactions chart to %s: %s", path, exc)
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from bot.core.models import SCENE_BREAK
 
@@ -102,19 +103,71 @@ def prose_blocks(text: str) -> tuple[str, ...]:
     return tuple(b if b == SCENE_BREAK else escape_line_starts(b) for b in reflow(text))
 
 
-_SENTENCE_END = re.compile(r"""(?<=[.!?…])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# Sentence ends. A sentence ends at ".", "!", "?" or an ellipsis, then any closing
+# quotes or brackets, then whitespace, when what follows starts like a sentence
+# (a capital or a digit, perhaps after an opening quote). A period does not end a
+# sentence after an abbreviation that is never, or almost never, last in one:
+# a title (Mr., Dr., St., Prof., Jr.), "e.g.", "i.e.", "vs.", an initial ("J. K.
+# Rowling", any single capital but "I"), or "No.", "p.", "Fig." and the like
+# before a number. "etc." ends a sentence when a capital follows, as it usually
+# does. Decimals ("3.5") never end one: no whitespace follows their point.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms mx dr prof st sr jr rev fr gen col capt cpt lt sgt cpl hon mt mme mlle messrs
+    vs v cf viz approx ca e.g i.e""".split()
+)
+NUMBER_ABBREVIATIONS = frozenset("no nos p pp ch vol fig art sec ed".split())
+_INITIALS = "A-HJ-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω"  # capitals that may be initials (Latin, Cyrillic, Greek); not "I"
+
+
+def _lookbehinds(words: frozenset[str], sign: str) -> list[str]:
+    """Look-behinds for "word." at a word start, one per word length (``re`` needs fixed widths)."""
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(words):
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    return [f"(?<{sign}\\b(?i:{'|'.join(group)})\\.)" for _, group in sorted(by_length.items())]
+
+
+_SENTENCE_END = re.compile(
+    # The terminator comes first, so the engine jumps from one candidate to the next;
+    # the look-behinds all end in "." and so only ever veto a period.
+    "[.!?…]"
+    + "".join(_lookbehinds(ABBREVIATIONS, "!"))
+    + rf"(?<!\b[{_INITIALS}]\.)"
+    # "No. 5", "p. 12": no end before a number (the rare number is looked for first)
+    + r"""(?!(?=["'”’)\]]*\s+["'“‘(\[]?[0-9])(?:"""
+    + "|".join(_lookbehinds(NUMBER_ABBREVIATIONS, "="))
+    + "))"
+    + r"""["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])"""
+)
+
+
+def sentence_ends(paragraph: str) -> list[int]:
+    """Where each sentence of a paragraph but the last ends: after the whitespace that follows it."""
+    return list(map(_match_end, _SENTENCE_END.finditer(paragraph)))
+
+
+def sentence_end_at(text: str, terminator: int, endpos: int) -> int | None:
+    """Where the sentence whose terminator is at ``text[terminator]`` ends, if it ends there.
+
+    The same ends as :func:`sentence_ends` over ``text[:endpos]``: a sentence end
+    holds one terminator, at its start, so no two ends overlap.
+    """
+    match = _SENTENCE_END.match(text, terminator, endpos)
+    return None if match is None else match.end()
+
+
+TERMINATORS = re.compile(r"[.!?…]")
 
 
 def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of a paragraph; they cover it without gaps."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        spans.append((start, match.end()))
-        start = match.end()
-    if start < len(paragraph):
-        spans.append((start, len(paragraph)))
-    return spans
+    bounds = [0, *sentence_ends(paragraph)]
+    if bounds[-1] < len(paragraph):
+        bounds.append(len(paragraph))
+    return list(pairwise(bounds))
+
+
+_match_end = re.Match.end
 
 
 _MARKUP = re.compile(r"(\*\*|__|~~|\|\||[*_`]|\\(?=[*_#>\-+.)`~|]))")

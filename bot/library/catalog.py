@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.errors import StoryNotFound
 from bot.core.installments import Installment, cut_installments
-from bot.core.models import StoryRecord
+from bot.core.models import Chapter, StoryRecord
 from bot.store.stories import StoryRepository
+
+THREAD_THRESHOLD = 200_000  # characters of story text above which cutting runs in a worker thread
+
+
+def story_chars(chapters: Iterable[Chapter]) -> int:
+    """The characters of a story's text, without building it."""
+    return sum(len(block) for chapter in chapters for block in chapter.blocks)
 
 
 class Catalog:
@@ -71,12 +81,22 @@ class Catalog:
         return list(found.items())[:limit]
 
     async def installments(self, record: StoryRecord, minutes: float | None = None) -> list[Installment]:
+        """The story cut into installments; a long story is cut in a worker thread.
+
+        Cutting is linear, but a story of tens of megabytes still takes a second or
+        two, which must not hold up the event loop (and with it the Discord
+        connection): above :data:`THREAD_THRESHOLD` characters the cut runs in a thread.
+        """
         chapters = await self.stories.chapters(record.id)
-        return cut_installments(
+        cut = partial(
+            cut_installments,
             chapters,
             minutes=minutes or self.installment_minutes,
             words_per_minute=self.words_per_minute,
         )
+        if story_chars(chapters) > THREAD_THRESHOLD:
+            return await asyncio.to_thread(cut)
+        return cut()
 
     def describe(self, record: StoryRecord) -> dict[str, Any]:
         """The story as plain data: what ``stories --json`` prints and cards are drawn from."""

@@ -2,7 +2,7 @@ import pytest
 
 from bot.core.models import SCENE_BREAK, count_words
 from bot.core.slugs import slugify, unique_slug
-from bot.core.text import escape_line_starts, is_scene_break, plain_words, reflow, sentence_spans
+from bot.core.text import escape_line_starts, is_scene_break, plain_words, reflow, sentence_ends, sentence_spans
 
 
 @pytest.mark.parametrize("line", ["* * *", "***", "---", "~~~", "#", "oOo", "xXx", "- - -", "⁂", "~*~*~"])
@@ -68,3 +68,46 @@ def test_slugs():
     assert slugify("Café: Noir!") == "cafe-noir"
     assert slugify("魔法") == "story"
     assert unique_slug("a", {"a", "a-2"}) == "a-3"
+
+
+def _sentences(text):
+    return [text[a:b].strip() for a, b in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr. Smith met Dr. Jones. They talked.", ["Mr. Smith met Dr. Jones.", "They talked."]),
+        ("Mrs. Brown and Ms. Green saw St. Paul. Prof. Xavier nodded.", 2),
+        ("John Smith Sr. and Jr. Smith came. Then left.", 2),
+        ("It was Kramer vs. Kramer. Then.", ["It was Kramer vs. Kramer.", "Then."]),
+        ("Bring fruit, e.g. Apples. Or i.e. Pears.", ["Bring fruit, e.g. Apples.", "Or i.e. Pears."]),
+        ("E.g. Paris is big. I.e. Huge.", ["E.g. Paris is big.", "I.e. Huge."]),
+        ("Apples, pears, etc. Then she left.", ["Apples, pears, etc.", "Then she left."]),
+        ("J. K. Rowling wrote it. So did J.R.R. Tolkien.", ["J. K. Rowling wrote it.", "So did J.R.R. Tolkien."]),
+        ("Anton P. Chekhov and Л. Толстой wrote. Yes.", ["Anton P. Chekhov and Л. Толстой wrote.", "Yes."]),
+        ("It was I. Then he came.", ["It was I.", "Then he came."]),
+        ("It cost 3.5 dollars. Then 4.25 more.", ["It cost 3.5 dollars.", "Then 4.25 more."]),
+        ("See No. 5 and p. 12. No. That is wrong.", ["See No. 5 and p. 12.", "No.", "That is wrong."]),
+        ("Wait... What? No!", ["Wait...", "What?", "No!"]),
+        ("Wait… then what… Nothing.", ["Wait… then what…", "Nothing."]),
+        ('"Go, Mr. Brown." She went. (Dr. Who.) Fine.', ['"Go, Mr. Brown."', "She went.", "(Dr. Who.)", "Fine."]),
+        ("He said “Mr. Brown.” Then left.", ["He said “Mr. Brown.”", "Then left."]),
+        ("mr. smith lowercased. Next one.", ["mr. smith lowercased.", "Next one."]),
+        ("The 1st. Then the 2nd.", ["The 1st.", "Then the 2nd."]),
+        ("Ms. Hmr. Moved. On.", ["Ms. Hmr.", "Moved.", "On."]),
+    ],
+)
+def test_sentences_do_not_end_after_abbreviations_initials_or_decimals(text, expected):
+    found = _sentences(text)
+    if isinstance(expected, int):
+        assert len(found) == expected, found
+    else:
+        assert found == expected
+    assert "".join(text[a:b] for a, b in sentence_spans(text)) == text
+
+
+def test_sentence_ends_match_spans():
+    text = "Dr. No. 5 is here. Mr. X left! Why? Because."
+    ends = sentence_ends(text)
+    assert [b for _, b in sentence_spans(text)] == [*ends, len(text)]
