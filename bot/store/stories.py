@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -69,6 +70,9 @@ class Saved:
     story_id: int
     slug: str
     created: bool
+
+
+LARGE_STORY = 200_000  # characters; larger stories are turned into chapters in a worker thread
 
 
 class StoryRepository:
@@ -290,7 +294,14 @@ class StoryRepository:
         rows = await self.db.fetchall(
             "SELECT title, body FROM chapters WHERE story_id = ? ORDER BY number", (story_id,)
         )
-        return tuple(Chapter.from_text(str(r["title"]), str(r["body"])) for r in rows)
+        texts = [(str(r["title"]), str(r["body"])) for r in rows]
+
+        def build() -> tuple[Chapter, ...]:
+            return tuple(Chapter.from_text(title, body) for title, body in texts)
+
+        if sum(len(body) for _, body in texts) > LARGE_STORY:  # counting its words would hold up the event loop
+            return await asyncio.to_thread(build)
+        return build()
 
     async def search(self, query: str, *, limit: int = 25) -> list[StoryRecord]:
         """Stories matching every word of ``query`` (as prefixes) in any searchable field."""
