@@ -14,11 +14,30 @@ def looks_like_fanficfare_html(soup: BeautifulSoup) -> bool:
     return soup.select_one("a[name^=section]") is not None and soup.select_one("table.full") is not None
 
 
+def authors_after(heading: object, title_link: object) -> str:
+    """Every author named after the title in ``<h1>``: "by A, B", whatever the links point to.
+
+    FanFicFare links each author, but a co-author without a page gets ``href='None'``
+    and is easy to miss by looking for links alone.
+    """
+    if not isinstance(heading, Tag) or not isinstance(title_link, Tag):
+        return ""
+    after: list[str] = []
+    seen_title = False
+    for node in heading.children:
+        if node is title_link:
+            seen_title = True
+        elif seen_title:
+            after.append(node.get_text() if isinstance(node, Tag) else str(node))
+    text = " ".join("".join(after).split())
+    return text[3:].strip() if text.lower().startswith("by ") else ""
+
+
 def parse_fanficfare_html(soup: BeautifulSoup) -> ParsedStory:
     heading = soup.find("h1")
     title_link = heading.find("a") if isinstance(heading, Tag) else None
     title = inline_text(title_link) or inline_text(soup.find("title"))
-    author = inline_text(soup.select_one("a.authorlink"))
+    author = authors_after(heading, title_link) or inline_text(soup.select_one("a.authorlink"))
     labels: dict[str, str] = {}
     for row in soup.select("table.full tr"):
         cells = row.find_all("td")

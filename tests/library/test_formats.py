@@ -85,6 +85,18 @@ def test_fanficfare_formats_agree_on_the_text():
     assert len(words["txt"]) == len(words["html"]) == len(words["epub"])
 
 
+def test_fanficfare_html_keeps_a_co_author_whose_link_goes_nowhere(tmp_path):
+    """FanFicFare links a co-author without a page to ``href='None'``; the author is kept all the same."""
+    original = (FFF / "test-story-1.html").read_text(encoding="utf-8")
+    one = "<a class='authorlink' href='http://author/url'>Test Author aa</a>"
+    assert one in original
+    two = one + ", <a class='authorlink' href='None'>Second Writer</a>"
+    path = tmp_path / "two-authors.html"
+    path.write_text(original.replace(one, two, 1), encoding="utf-8")
+    assert read(path).story.meta.author == "Test Author aa, Second Writer"
+    assert read(FFF / "test-story-1.html").story.meta.author == "Test Author aa"
+
+
 def test_fanficfare_body_keeps_emphasis_and_scene_breaks():
     chapter = read(FFF / "test-story-1.txt").story.chapters[1]
     text = chapter.text
