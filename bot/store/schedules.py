@@ -46,10 +46,27 @@ def _new_row(new: NewSchedule, now: datetime) -> tuple[object, ...]:
 
 
 _INSERT = (
-    "INSERT INTO schedules (guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, total, "
-    "slot, next_due, anchor, state, created_by, created_at, updated_at, thread_mode, thread_id, more_quorum) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO schedules (id, guild_id, channel_id, story_id, cadence, timezone, minutes, catch_up, role_id, "
+    "total, slot, next_due, anchor, state, created_by, created_at, updated_at, thread_mode, thread_id, more_quorum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
 )
+# Schedule ids are never reused, even after the newest is cancelled: buttons under old installments
+# carry their schedule's id, and must never act on a different serial.
+_LAST_ID = "last_schedule_id"
+
+
+async def _reserve_ids(conn: aiosqlite.Connection, count: int) -> int:
+    """Inside the caller's transaction: the first of ``count`` schedule ids never handed out before."""
+    await conn.execute("INSERT INTO bot_state (key, value) VALUES (?, '0') ON CONFLICT (key) DO NOTHING", (_LAST_ID,))
+    cursor = await conn.execute(
+        "UPDATE bot_state SET value = max(CAST(value AS INTEGER), "
+        "(SELECT coalesce(max(id), 0) FROM schedules)) + ? WHERE key = ? RETURNING value",
+        (count, _LAST_ID),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    assert row is not None
+    return int(row[0]) - count + 1
 
 
 class ScheduleRepository:
@@ -58,8 +75,8 @@ class ScheduleRepository:
 
     async def create(self, new: NewSchedule, now: datetime) -> Schedule:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(_INSERT, _new_row(new, now))
-            schedule_id = int(cursor.lastrowid or 0)
+            schedule_id = await _reserve_ids(conn, 1)
+            await conn.execute(_INSERT, (schedule_id, *_new_row(new, now)))
         found = await self.get(schedule_id)
         assert found is not None
         return found
@@ -67,7 +84,8 @@ class ScheduleRepository:
     async def create_many(self, news: list[NewSchedule], now: datetime) -> None:
         """Insert many schedules in one transaction (large imports, benchmarks)."""
         async with self.db.transaction() as conn:
-            await conn.executemany(_INSERT, [_new_row(new, now) for new in news])
+            first = await _reserve_ids(conn, len(news))
+            await conn.executemany(_INSERT, [(first + n, *_new_row(new, now)) for n, new in enumerate(news)])
 
     async def get(self, schedule_id: int) -> Schedule | None:
         row = await self.db.fetchone(f"SELECT {_FIELDS} FROM schedules WHERE id = ?", (schedule_id,))

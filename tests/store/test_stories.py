@@ -225,3 +225,27 @@ async def test_update_sources_moves_a_story_and_records_its_stamp(db):
     [f] = await repo.library_files()
     assert (f.story_id, f.slug, f.source_path, f.stamp) == (record.id, "fight-for-me", "moved/a.txt", (5, 6, 7, 8))
     assert (await repo.by_slug("fight-for-me")).source_path == "moved/a.txt"
+
+
+async def test_a_cancelled_schedules_id_is_never_given_to_another(db):
+    """Buttons under old installments carry their schedule's id: a new serial must not inherit it."""
+    from datetime import timedelta
+
+    from bot.core.schedule import parse_cadence
+    from bot.core.serials import NewSchedule
+    from bot.core.states import CatchUp
+    from bot.store.schedules import ScheduleRepository
+
+    record, _ = await save(StoryRepository(db), story())
+    schedules = ScheduleRepository(db)
+    new = NewSchedule(
+        1, 10, record.id, parse_cadence("daily"), "UTC", 5.0, CatchUp.SHIFT, None, 3,
+        NOW + timedelta(minutes=5), NOW, 9,
+    )  # fmt: skip
+    first = await schedules.create(new, NOW)
+    await schedules.delete(first.id)
+    second = await schedules.create(new, NOW)
+    assert second.id > first.id
+    await schedules.create_many([new, new], NOW)
+    third = await schedules.create(new, NOW)
+    assert third.id == second.id + 3
