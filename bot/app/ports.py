@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from bot.core.errors import InvalidOption, echo
+from bot.core.errors import InvalidOption, UnknownTimeZone, echo
 from bot.core.ratings import Rating
+from bot.core.zones import time_zone
 from bot.library.catalog import Catalog
 from bot.store.guilds import GuildSettingsRepository
 from bot.store.readings import ReaderProgressRepository
@@ -38,3 +40,15 @@ def rating_level(text: str) -> Rating:
     except ValueError:
         codes = ", ".join(r.value for r in Rating)
         raise InvalidOption(f"`{echo(text)}` is not a rating. Use one of {codes}.") from None
+
+
+def zone_of(text: str) -> ZoneInfo:
+    """A time zone typed by a person, or :class:`UnknownTimeZone` whatever was typed.
+
+    ``zoneinfo`` looks the name up as a file: a name too long for the file system raises ``OSError``,
+    which :func:`bot.core.zones.time_zone` does not turn into the error people read.
+    """
+    try:
+        return time_zone(text)
+    except OSError:
+        raise UnknownTimeZone(text) from None

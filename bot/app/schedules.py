@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.app.actor import Actor, require_admin
-from bot.app.ports import ServicesPort
+from bot.app.ports import ServicesPort, zone_of
 from bot.core.errors import MoreClosed, ScheduleError, echo
 from bot.core.schedule import Plan
 from bot.core.serials import Schedule
 from bot.core.states import CatchUp, ThreadMode, parse
-from bot.core.zones import time_zone
 from bot.reading.readings import Readings
 
 
@@ -83,7 +82,7 @@ class MoreResult:
 def first_day(start: str | None, zone_name: str) -> datetime | None:
     if not start:
         return None
-    zone = time_zone(zone_name)
+    zone = zone_of(zone_name)
     try:
         day = datetime.strptime(start.strip(), "%Y-%m-%d").replace(tzinfo=zone)
     except ValueError:
@@ -102,7 +101,7 @@ class Schedules:
     async def create(self, actor: Actor, request: ScheduleRequest) -> ScheduleCreated:
         guild_id = require_admin(actor)
         record = await self.catalog.find(request.story)
-        zone = str(time_zone(request.timezone or (await self.guilds.get(guild_id)).timezone))
+        zone = str(zone_of(request.timezone or (await self.guilds.get(guild_id)).timezone))
         catch_up = parse(CatchUp, request.catch_up, "Catch-up")
         thread = parse(ThreadMode, request.thread, "Threads")
         schedule, preview = await self.serials.create(
@@ -161,6 +160,8 @@ class Schedules:
         return await self.status(actor, schedule_id)
 
     async def edit(self, actor: Actor, schedule_id: int, change: ScheduleChange) -> ScheduleReport:
+        if change.timezone is not None:
+            zone_of(change.timezone)  # refused here with the usual words, whatever was typed
         await self.serials.edit(
             require_admin(actor),
             schedule_id,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.app.actor import Actor, require_admin
-from bot.app.ports import ServicesPort, rating_level
+from bot.app.ports import ServicesPort, rating_level, zone_of
 from bot.core.guild import GuildSettings
-from bot.core.zones import time_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ class GuildSettingsUseCases:
         if change.threads is not None:
             changed = replace(changed, open_threads=change.threads)
         if change.timezone is not None:
-            changed = replace(changed, timezone=str(time_zone(change.timezone)))
+            changed = replace(changed, timezone=str(zone_of(change.timezone)))
         if changed == current:
             return SettingsResult(current, False)
         await self.guilds.save(changed)

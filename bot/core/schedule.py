@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from cronsim import CronSim, CronSimError
 
-from bot.core.errors import ScheduleError
+from bot.core.errors import ScheduleError, echo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -71,14 +71,14 @@ class Cadence:
 def parse_time(text: str) -> time:
     match = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*", text.lower())
     if not match:
-        raise ScheduleError(f"`{text}` is not a time of day. Write it like `20:00` or `8pm`.")
+        raise ScheduleError(f"`{echo(text)}` is not a time of day. Write it like `20:00` or `8pm`.")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3):
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"`{text}` is not a time of day.")
+            raise ScheduleError(f"`{echo(text)}` is not a time of day.")
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"`{text}` is not a time of day. Hours go to 23, minutes to 59.")
+        raise ScheduleError(f"`{echo(text)}` is not a time of day. Hours go to 23, minutes to 59.")
     return time(hour, minute)
 
 
@@ -105,10 +105,10 @@ def parse_cadence(every: str, at: str | None = None, *, start_weekday: int = 0) 
         try:
             CronSim(text, datetime(2026, 1, 1, tzinfo=UTC))
         except CronSimError as exc:
-            raise ScheduleError(f"`{every}` is not a valid cron expression: {exc}") from None
+            raise ScheduleError(f"`{echo(every)}` is not a valid cron expression: {exc}") from None
         return Cadence("cron", when, cron=text)
     raise ScheduleError(
-        f"`{every}` is not a cadence. Use `daily`, `weekdays`, `weekly`, a weekday like `friday`, "
+        f"`{echo(every)}` is not a cadence. Use `daily`, `weekdays`, `weekly`, a weekday like `friday`, "
         "an interval like `6 hours`, or a cron expression like `0 20 * * 1,3,5`."
     )
 

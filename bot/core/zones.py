@@ -10,5 +10,5 @@ from bot.core.errors import UnknownTimeZone
 def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file
         raise UnknownTimeZone(name) from None

@@ -8,6 +8,7 @@ import discord
 
 from bot.app.actor import Actor
 from bot.app.wiring import App
+from bot.discord_adapter.limits import fit_message
 
 
 def actor_of(interaction: discord.Interaction[Any]) -> Actor:
@@ -36,8 +37,13 @@ def app_of(interaction: discord.Interaction[Any]) -> App:
 
 
 async def respond(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
-    """Reply whether or not the interaction was already answered (or deferred)."""
+    """Reply whether or not the interaction was already answered (or deferred), within Discord's limits.
+
+    Content and embeds are fitted (:mod:`bot.discord_adapter.limits`); mentions are off unless
+    ``allowed_mentions`` says otherwise.
+    """
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    content, kwargs = fit_message(content, kwargs)
     if interaction.response.is_done():
         await interaction.followup.send(content, **kwargs)
     else:

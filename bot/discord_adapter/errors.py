@@ -9,13 +9,14 @@ person sees instead of a traceback. :func:`answer_error` never raises.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.core.errors import StorytellerError, echo
+from bot.core.errors import ECHO_LIMIT, StorytellerError, echo
 from bot.discord_adapter.context import respond
 from bot.reading.ports import DeliveryError
 
@@ -35,11 +36,20 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
+# A quoted value longer than an echo may be: user input some error quoted without echo().
+_LONG_QUOTE = re.compile(rf"`([^`]{{{ECHO_LIMIT + 1},}})`")
+
+
+def short_quotes(text: str) -> str:
+    """``text`` with every over-long `quoted` value cut as :func:`bot.core.errors.echo` cuts it."""
+    return _LONG_QUOTE.sub(lambda m: f"`{echo(m.group(1))}`", text)
+
+
 def error_text(error: BaseException) -> str | None:
     """What to tell the person, or ``None`` when the error is a bug (then: log with a reference)."""
     original = unwrap(error)
     if isinstance(original, StorytellerError):
-        return str(original)
+        return short_quotes(str(original))
     if isinstance(original, DeliveryError):  # the channel as the engine sees it: gone, or a missing permission
         return original.reason
     if isinstance(original, app_commands.MissingPermissions):
@@ -91,7 +101,7 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
             message = unexpected(interaction, unwrap(error))
         else:
             log.debug("Refused %s for user %s: %s", _where(interaction), interaction.user.id, message)
-        await respond(interaction, message[:2000], ephemeral=True)
+        await respond(interaction, message, ephemeral=True)  # respond() fits it within 2,000
     except discord.HTTPException as exc:
         log.warning("Could not tell user %s about an error (%s): %s", interaction.user.id, exc, error)
     except Exception:

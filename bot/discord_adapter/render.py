@@ -17,7 +17,10 @@ from bot.core.gating import Venue, may_show_summary
 from bot.core.guild import GuildSettings
 from bot.core.models import StoryRecord
 from bot.core.ratings import Rating
+from bot.discord_adapter.limits import CONTENT, FIELD_VALUE, clip, fit_content, fit_embed, fit_embeds
 from bot.reading.live import ReadingStatus
+
+__all__ = ["clip", "fit"]  # clip is limits.clip, kept here for the components that import it
 
 RATING_COLOURS = {
     Rating.G: discord.Colour.green(),
@@ -27,12 +30,6 @@ RATING_COLOURS = {
     Rating.E: discord.Colour.red(),
     Rating.U: discord.Colour.dark_grey(),
 }
-EMBED_TOTAL_LIMIT = 6000
-
-
-def clip(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def bold(text: str) -> str:
@@ -40,11 +37,8 @@ def bold(text: str) -> str:
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
-    """Shorten the description until the whole embed is within Discord's 6,000 characters."""
-    excess = len(embed) - EMBED_TOTAL_LIMIT
-    if excess > 0 and embed.description:
-        embed.description = clip(embed.description, max(1, len(embed.description) - excess - 1))
-    return embed
+    """Every field within its limit and the whole within 6,000 characters (:func:`limits.fit_embed`)."""
+    return fit_embed(embed)
 
 
 def stamp(when: datetime | None, style: str = "F") -> str:
@@ -79,26 +73,26 @@ def story_embed(card: StoryCard) -> discord.Embed:
         description=clip(summary_text(record, card.summary_shown), 4000),
         colour=RATING_COLOURS[record.rating.level],
     )
-    embed.add_field(name="Author", value=clip(meta.author or "Unknown", 1024), inline=True)
-    embed.add_field(name="Fandom", value=clip(meta.fandom or "Original", 1024), inline=True)
+    embed.add_field(name="Author", value=clip(meta.author or "Unknown", FIELD_VALUE), inline=True)
+    embed.add_field(name="Fandom", value=clip(meta.fandom or "Original", FIELD_VALUE), inline=True)
     embed.add_field(name="Rating", value=rating_text(record), inline=True)
     warnings = record.rating.warnings
     embed.add_field(
         name="Warnings",
-        value=clip(", ".join(f"||{w}||" for w in warnings), 1024) if warnings else "None given",
+        value=clip(", ".join(f"||{w}||" for w in warnings), FIELD_VALUE) if warnings else "None given",
         inline=False,
     )
     chapters = f"{record.chapter_count} chapter{'s' if record.chapter_count != 1 else ''}"
     embed.add_field(name="Length", value=f"{record.words:,} words · {chapters}", inline=True)
     embed.add_field(name="Reading time", value=f"about {card.reading_minutes} min", inline=True)
     if meta.content_notes:
-        embed.add_field(name="Content notes", value=clip(f"||{meta.content_notes}||", 1024), inline=False)
+        embed.add_field(name="Content notes", value=clip(f"||{meta.content_notes}||", FIELD_VALUE), inline=False)
     if meta.disclaimer:
-        embed.add_field(name="Disclaimer", value=clip(meta.disclaimer, 1024), inline=False)
+        embed.add_field(name="Disclaimer", value=clip(meta.disclaimer, FIELD_VALUE), inline=False)
     if meta.feedback:
-        embed.add_field(name="Feedback", value=clip(meta.feedback, 1024), inline=False)
+        embed.add_field(name="Feedback", value=clip(meta.feedback, FIELD_VALUE), inline=False)
     if card.previously:
-        embed.add_field(name="Previously", value=clip(" ".join(card.previously), 1024), inline=False)
+        embed.add_field(name="Previously", value=clip(" ".join(card.previously), FIELD_VALUE), inline=False)
     embed.set_footer(text=f"/story {record.slug}")
     return fit(embed)
 
@@ -113,16 +107,16 @@ def rating_embed(info: RatingInfo) -> discord.Embed:
     record, rating = info.record, info.record.rating
     embed = discord.Embed(title=clip(f"Rating: {record.title}", 256), colour=RATING_COLOURS[rating.level])
     embed.add_field(name="Normalised", value=rating_text(record), inline=False)
-    embed.add_field(name="As the author rated it", value=clip(rating.raw or "(not rated)", 1024), inline=True)
+    embed.add_field(name="As the author rated it", value=clip(rating.raw or "(not rated)", FIELD_VALUE), inline=True)
     if not rating.recognised:
         embed.add_field(name="Note", value="This rating is not a known scale, so it is treated as unrated.")
     notes = rating.notes()
     warnings = "\n".join(f"• ||{n}||" for n in notes) if notes else ", ".join(rating.warnings) or "None given"
-    embed.add_field(name="Warnings", value=clip(warnings, 1024), inline=False)
+    embed.add_field(name="Warnings", value=clip(warnings, FIELD_VALUE), inline=False)
     embed.add_field(name="Where it may be read", value=info.where, inline=False)
-    here = clip(info.refusal, 1024) if info.refusal else "✅ It may be read here."
+    here = clip(info.refusal, FIELD_VALUE) if info.refusal else "✅ It may be read here."
     embed.add_field(name="Here", value=here, inline=False)
-    return embed
+    return fit(embed)
 
 
 def library_embed(result: LibraryPage) -> discord.Embed:
@@ -139,7 +133,7 @@ def library_embed(result: LibraryPage) -> discord.Embed:
     total = result.total
     footer = f"Page {result.page + 1} of {max(1, result.pages)} · {total} stor{'y' if total == 1 else 'ies'}"
     embed.set_footer(text=clip(footer + (f" · {filters}" if filters else ""), 2048))
-    return embed
+    return fit(embed)
 
 
 def recap_embed(recap: Recap) -> discord.Embed:
@@ -149,28 +143,30 @@ def recap_embed(recap: Recap) -> discord.Embed:
         colour=RATING_COLOURS[recap.record.rating.level],
     )
     embed.set_footer(text=f"{recap.installments_read} installments read here so far")
-    return embed
+    return fit(embed)
 
 
 def catchup_embeds(start: CatchupStart) -> list[discord.Embed]:
     if not start.previously:
         return []
-    return [
-        discord.Embed(
-            title=clip(f"Previously in {start.title}", 256), description=clip(" ".join(start.previously), 4000)
-        )
-    ]
+    return fit_embeds(
+        [
+            discord.Embed(
+                title=clip(f"Previously in {start.title}", 256), description=clip(" ".join(start.previously), 4000)
+            )
+        ]
+    )
 
 
 # Live readings ---------------------------------------------------------------------------------
 
 
 def status_text(status: ReadingStatus) -> str:
-    return clip(plain_status_text(status, bold), 2000)
+    return clip(plain_status_text(status, bold), CONTENT)
 
 
 def control_message(result: ControlResult) -> str:
-    return clip(control_text(result, bold), 2000)
+    return clip(control_text(result, bold), CONTENT)
 
 
 # Schedules -------------------------------------------------------------------------------------
@@ -186,7 +182,7 @@ def plan_embed(created: ScheduleCreated) -> discord.Embed:
     embed.add_field(name="Ends", value=stamp(preview.last, "D"), inline=True)
     embed.add_field(name="If the bot is down", value=str(schedule.catch_up), inline=True)
     embed.set_footer(text=f"Schedule #{schedule.id} · /schedule status {schedule.id}")
-    return embed
+    return fit(embed)
 
 
 def schedule_embed(report: ScheduleReport, *, plan: bool = False) -> discord.Embed:
@@ -201,13 +197,13 @@ def schedule_embed(report: ScheduleReport, *, plan: bool = False) -> discord.Emb
     upcoming = report.upcoming
     embed.add_field(name="Next post", value=stamp(upcoming[0]) if upcoming else "—", inline=True)
     if report.problem:
-        embed.add_field(name="What is wrong", value=clip(report.problem, 1024), inline=False)
+        embed.add_field(name="What is wrong", value=clip(report.problem, FIELD_VALUE), inline=False)
     if plan:
         if upcoming:
             embed.add_field(name="Next posts", value="\n".join(stamp(t) for t in upcoming[:3]), inline=False)
             embed.add_field(name="Ends", value=stamp(upcoming[-1], "D"), inline=True)
         embed.add_field(name="If the bot is down", value=str(s.catch_up), inline=True)
-    return embed
+    return fit(embed)
 
 
 def schedule_list(lines: list[ScheduleLine]) -> str:
@@ -217,7 +213,7 @@ def schedule_list(lines: list[ScheduleLine]) -> str:
         f"next {stamp(line.schedule.next_due, 'R')}"
         for line in lines
     ]
-    return clip("\n".join(rows), 2000) or "No schedules yet: `/schedule create`."
+    return clip("\n".join(rows), CONTENT) or "No schedules yet: `/schedule create`."
 
 
 # Settings and responses ------------------------------------------------------------------------
@@ -234,17 +230,19 @@ def settings_text(settings: GuildSettings) -> str:
 
 
 def settings_message(result: SettingsResult) -> str:
-    return ("Settings saved.\n" if result.changed else "") + settings_text(result.settings)
+    return fit_content(("Settings saved.\n" if result.changed else "") + settings_text(result.settings)) or ""
 
 
 def reactions_embed(report: ReactionsReport) -> discord.Embed:
     embed = discord.Embed(title=clip(f"Reactions: {report.record.title}", 256), colour=discord.Colour.blurple())
-    embed.add_field(name="Totals", value=clip("  ".join(f"{e} {n}" for e, n in report.totals), 1024), inline=False)
+    embed.add_field(
+        name="Totals", value=clip("  ".join(f"{e} {n}" for e, n in report.totals), FIELD_VALUE), inline=False
+    )
     for top in report.top:
         embed.add_field(
             name=f"Installment {top.installment}: {top.total} reactions",
-            value=clip(f"> {clip(top.quote, 120)}", 1024),
+            value=clip(f"> {clip(top.quote, 120)}", FIELD_VALUE),
             inline=False,
         )
     embed.set_image(url="attachment://reactions.png")
-    return embed
+    return fit(embed)

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app.settings import SettingsChange
 from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.limits import fitted
 from bot.discord_adapter.options import RATING_CHOICES, timezone_autocomplete
 from bot.discord_adapter.render import settings_message
 
@@ -36,7 +37,7 @@ class Admin(commands.Cog):
         timezone="The server's time zone, e.g. Europe/Paris",
     )
     @app_commands.choices(max_rating=RATING_CHOICES[:5])
-    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @app_commands.autocomplete(timezone=fitted(timezone_autocomplete))
     async def settings(
         self,
         interaction: Interaction,

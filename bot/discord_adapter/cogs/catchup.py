@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.components import page_controls
-from bot.discord_adapter.context import actor_of
+from bot.discord_adapter.context import actor_of, respond
 from bot.discord_adapter.render import catchup_embeds
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ class Catchup(commands.Cog):
     async def catchup(self, interaction: Interaction, from_start: bool = False) -> None:
         """Read, privately, the installments this channel has already had."""
         start = await self.app.catchup.open(actor_of(interaction), from_start=from_start)
-        await interaction.response.send_message(
-            content=start.page.text, view=page_controls(start.page), embeds=catchup_embeds(start), ephemeral=True
+        await respond(
+            interaction, start.page.text, view=page_controls(start.page), embeds=catchup_embeds(start), ephemeral=True
         )
 
 

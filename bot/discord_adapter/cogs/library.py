@@ -9,6 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.components import library_controls
+from bot.discord_adapter.context import respond
+from bot.discord_adapter.limits import fitted
 from bot.discord_adapter.options import RATING_CHOICES, fandom_autocomplete
 from bot.discord_adapter.render import library_embed
 
@@ -30,13 +32,11 @@ class Library(commands.Cog):
         rating="Only stories with this rating",
     )
     @app_commands.choices(rating=RATING_CHOICES)
-    @app_commands.autocomplete(fandom=fandom_autocomplete)
+    @app_commands.autocomplete(fandom=fitted(fandom_autocomplete))
     async def library(self, interaction: Interaction, search: str = "", fandom: str = "", rating: str = "") -> None:
         """Browse the library: every story, or those matching a search, fandom or rating."""
         result = await self.app.stories.library(search=search, fandom=fandom, rating=rating)
-        await interaction.response.send_message(
-            embed=library_embed(result), view=library_controls(result), ephemeral=True
-        )
+        await respond(interaction, embed=library_embed(result), view=library_controls(result), ephemeral=True)
 
 
 async def setup(bot: StoryBot) -> None:

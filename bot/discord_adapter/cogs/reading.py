@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.states import Control
 from bot.discord_adapter.components import live_controls, page_controls
 from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.limits import THREAD_NAME, clip, fitted
 from bot.discord_adapter.options import story_autocomplete
 from bot.discord_adapter.render import control_message, rating_embed, recap_embed, status_text, story_embed
 
@@ -30,7 +31,7 @@ class Reading(commands.Cog):
         title="Title, author or fandom: pick a suggestion, or type a slug",
         private="Read it to yourself only, page by page (remembers where you stopped)",
     )
-    @app_commands.autocomplete(title=story_autocomplete)
+    @app_commands.autocomplete(title=fitted(story_autocomplete))
     async def story(self, interaction: Interaction, title: str, private: bool = False) -> None:
         """Read a story: its card, then the story itself at a human pace."""
         actor = actor_of(interaction)
@@ -41,28 +42,26 @@ class Reading(commands.Cog):
                 card.add_field(
                     name="Welcome back", value=f"You stopped at page {opened.welcome_back + 1}.", inline=False
                 )
-            await interaction.response.send_message(
-                content=opened.page.text, embed=card, view=page_controls(opened.page), ephemeral=True
-            )
+            await respond(interaction, opened.page.text, embed=card, view=page_controls(opened.page), ephemeral=True)
             return
         prepared = await self.app.readings.prepare(actor, title)
         card = story_embed(prepared.card)
         open_thread = prepared.open_thread and isinstance(interaction.channel, discord.TextChannel)
         target = actor.channel_id
         if open_thread:  # the controls go on once the thread they steer exists
-            await interaction.response.send_message(embed=card)
+            await respond(interaction, embed=card)
         else:
-            await interaction.response.send_message(embed=card, view=live_controls(target))
+            await respond(interaction, embed=card, view=live_controls(target))
         card_message = await interaction.original_response()
         if open_thread:
-            thread = await card_message.create_thread(name=prepared.card.record.title[:100])
+            thread = await card_message.create_thread(name=clip(prepared.card.record.title, THREAD_NAME) or "Reading")
             target = thread.id
             await card_message.edit(view=live_controls(target))
         await self.app.readings.start(actor, prepared, channel_id=target, card_message_id=card_message.id)
 
     @app_commands.command(name="summary")
     @app_commands.describe(title="Title, author or fandom")
-    @app_commands.autocomplete(title=story_autocomplete)
+    @app_commands.autocomplete(title=fitted(story_autocomplete))
     async def summary(self, interaction: Interaction, title: str) -> None:
         """Show a story's card with the author's summary, and what this channel has read so far."""
         card = await self.app.stories.summary(actor_of(interaction), title)
@@ -79,7 +78,7 @@ class Reading(commands.Cog):
 
     @app_commands.command(name="rating")
     @app_commands.describe(title="Title, author or fandom")
-    @app_commands.autocomplete(title=story_autocomplete)
+    @app_commands.autocomplete(title=fitted(story_autocomplete))
     async def rating(self, interaction: Interaction, title: str) -> None:
         """Show a story's rating and warnings, what they mean, and where it may be read."""
         info = await self.app.stories.rating(actor_of(interaction), title)

@@ -9,9 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app.chart import reactions_chart
+from bot.app.chart import reactions_chart_async
 from bot.discord_adapter.components import FeedbackModal
 from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.limits import fit_modal, fitted
 from bot.discord_adapter.options import story_autocomplete
 from bot.discord_adapter.render import reactions_embed
 
@@ -40,7 +41,7 @@ class Responses(commands.Cog):
     @app_commands.command(name="reactions")
     @app_commands.guild_only()
     @app_commands.describe(title="Title, author or fandom")
-    @app_commands.autocomplete(title=story_autocomplete)
+    @app_commands.autocomplete(title=fitted(story_autocomplete))
     async def reactions(self, interaction: Interaction, title: str) -> None:
         """How this server reacted to a story: totals, the most-reacted installments, a chart."""
         report = await self.app.responses.reactions(actor_of(interaction), title)
@@ -49,18 +50,18 @@ class Responses(commands.Cog):
             await respond(interaction, message, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)  # drawing the chart can take a moment
-        png = reactions_chart(report.record.title, list(report.per_installment), report.installments)
-        await interaction.followup.send(
-            embed=reactions_embed(report), file=discord.File(io.BytesIO(png), "reactions.png")
+        png = await reactions_chart_async(
+            report.record.title, list(report.per_installment), report.installments, fallback=report.record.slug
         )
+        await respond(interaction, embed=reactions_embed(report), file=discord.File(io.BytesIO(png), "reactions.png"))
 
     @app_commands.command(name="feedback")
     @app_commands.describe(title="Title, author or fandom")
-    @app_commands.autocomplete(title=story_autocomplete)
+    @app_commands.autocomplete(title=fitted(story_autocomplete))
     async def feedback(self, interaction: Interaction, title: str) -> None:
         """Leave feedback for a story's author."""
         form = await self.app.responses.feedback_form(actor_of(interaction), title)
-        await interaction.response.send_modal(FeedbackModal(form.story_id, form.title))
+        await interaction.response.send_modal(fit_modal(FeedbackModal(form.story_id, form.title)))
 
 
 async def setup(bot: StoryBot) -> None:

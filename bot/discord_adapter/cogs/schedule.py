@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app.schedules import ScheduleChange, ScheduleReport, ScheduleRequest
 from bot.core.states import CatchUp, ThreadMode
 from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.limits import fitted
 from bot.discord_adapter.options import (
     CATCH_UP_CHOICES,
     THREAD_CHOICES,
@@ -59,7 +60,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         more="Add a More! button: this many readers pressing it release the next installment early",
     )
     @app_commands.choices(catch_up=CATCH_UP_CHOICES, thread=THREAD_CHOICES)
-    @app_commands.autocomplete(story=story_autocomplete, timezone=timezone_autocomplete)
+    @app_commands.autocomplete(story=fitted(story_autocomplete), timezone=fitted(timezone_autocomplete))
     async def create(
         self,
         interaction: Interaction,
@@ -104,13 +105,13 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         await respond(interaction, prefix, embed=schedule_embed(report), ephemeral=True)
 
     @app_commands.command(name="status")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def status(self, interaction: Interaction, schedule: int) -> None:
         """When the next post is, and what is wrong if anything is."""
         await self._show(interaction, await self.app.schedules.status(actor_of(interaction), schedule))
 
     @app_commands.command(name="show")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def show(self, interaction: Interaction, schedule: int) -> None:
         """A schedule's plan: cadence, progress, the next posts and when it ends."""
         report = await self.app.schedules.show(actor_of(interaction), schedule)
@@ -126,7 +127,7 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         no_role="Stop mentioning a role",
     )
     @app_commands.choices(catch_up=CATCH_UP_CHOICES)
-    @app_commands.autocomplete(schedule=schedule_autocomplete, timezone=timezone_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete), timezone=fitted(timezone_autocomplete))
     async def edit(
         self,
         interaction: Interaction,
@@ -151,33 +152,33 @@ class Schedules(commands.GroupCog, group_name="schedule"):
         await self._show(interaction, report, "Saved.")
 
     @app_commands.command(name="pause")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def pause(self, interaction: Interaction, schedule: int) -> None:
         """Hold a schedule until you resume it."""
         await self._show(interaction, await self.app.schedules.pause(actor_of(interaction), schedule), "Paused.")
 
     @app_commands.command(name="resume")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def resume(self, interaction: Interaction, schedule: int) -> None:
         """Resume a paused schedule; a release it missed posts now."""
         await self._show(interaction, await self.app.schedules.resume(actor_of(interaction), schedule), "Resumed.")
 
     @app_commands.command(name="skip")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def skip(self, interaction: Interaction, schedule: int) -> None:
         """Skip the next installment."""
         report = await self.app.schedules.skip(actor_of(interaction), schedule)
         await self._show(interaction, report, "Skipped one installment.")
 
     @app_commands.command(name="post-now")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def post_now(self, interaction: Interaction, schedule: int) -> None:
         """Release the next installment now."""
         report = await self.app.schedules.post_now(actor_of(interaction), schedule)
         await self._show(interaction, report, "Releasing the next installment now.")
 
     @app_commands.command(name="cancel")
-    @app_commands.autocomplete(schedule=schedule_autocomplete)
+    @app_commands.autocomplete(schedule=fitted(schedule_autocomplete))
     async def cancel(self, interaction: Interaction, schedule: int) -> None:
         """Delete a schedule. What was posted stays in the channel."""
         cancelled = await self.app.schedules.cancel(actor_of(interaction), schedule)
