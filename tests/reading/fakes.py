@@ -25,6 +25,7 @@ class VirtualClock:
         self.t = start
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
+        self._asleep = 0  # sleepers not yet woken or cancelled, counted as they come and go
 
     def now(self) -> datetime:
         return self.t
@@ -32,14 +33,19 @@ class VirtualClock:
     async def sleep(self, seconds: float) -> None:
         future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self.t + timedelta(seconds=max(0.0, seconds)), next(self._seq), future))
+        self._asleep += 1
+        future.add_done_callback(self._woken)
         await future
+
+    def _woken(self, future: asyncio.Future[None]) -> None:
+        self._asleep -= 1
 
     @property
     def clock(self) -> Clock:
         return Clock(now=self.now, sleep=self.sleep)
 
     def asleep(self) -> int:
-        return sum(1 for _, _, f in self._sleepers if not f.done())
+        return self._asleep
 
     def next_wake(self) -> datetime | None:
         while self._sleepers and self._sleepers[0][2].done():
