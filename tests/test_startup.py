@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,9 @@ COMMANDS = [pytest.param((), id="bot"), pytest.param(("stories",), id="stories")
 
 def run_both(workdir: Path, database: Path, **kwargs) -> list[Finished]:  # type: ignore[no-untyped-def]
     env = environment(DATABASE_PATH=str(database), **discord_at(closed_port()))
-    return [run(workdir, *args, env=env, **kwargs) for args in ((), ("stories",))]
+    with ThreadPoolExecutor(2) as pool:  # the two processes side by side: each may wait out a busy timeout
+        runs = [pool.submit(run, workdir, *args, env=env, **kwargs) for args in ((), ("stories",))]
+        return [r.result() for r in runs]
 
 
 def assert_refused(finished: Finished, database: Path, code: int, *words: str) -> str:

@@ -108,7 +108,7 @@ async def test_a_serial_posts_nothing_after_its_channel_stops_being_age_restrict
         )
         await released.wait()
         await switch_off_after(server, 2)
-        await asyncio.sleep(8)  # the rest of the installment would have gone out by now, one a second
+        await asyncio.sleep(4)  # four more messages of the installment would have gone out by now, one a second
         log = await stop(process)
     finally:
         if process is not None and process.returncode is None:
@@ -144,7 +144,7 @@ async def test_a_live_reading_posts_nothing_after_its_channel_stops_being_age_re
         await started.wait()
         assert not started.ephemeral, started.data
         await switch_off_after(server, 2)
-        await asyncio.sleep(6)  # four more messages would have gone out by now
+        await asyncio.sleep(4.5)  # three more messages would have gone out by now, one every 1.5 s
         log = await stop(process)
     finally:
         if process is not None and process.returncode is None:
