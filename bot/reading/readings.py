@@ -82,7 +82,6 @@ class Readings:
             stories=stories,
             catalog=catalog,
             venues=venues,
-            releases=releases,
             deliverer=deliverer,
             engine=engine,
             clock=clock,

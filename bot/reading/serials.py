@@ -16,7 +16,7 @@ from bot.library.catalog import Catalog
 from bot.reading.delivery import Deliverer
 from bot.reading.engine import DeliveryEngine
 from bot.reading.ports import Clock, DeliveryError
-from bot.reading.releases import KIND, Releases
+from bot.reading.releases import KIND
 from bot.reading.venues import Venues
 from bot.store.schedules import ScheduleRepository
 from bot.store.stories import StoryRepository
@@ -39,7 +39,6 @@ class Serials:
         stories: StoryRepository,
         catalog: Catalog,
         venues: Venues,
-        releases: Releases,
         deliverer: Deliverer,
         engine: DeliveryEngine,
         clock: Clock,
@@ -48,7 +47,6 @@ class Serials:
         self.stories = stories
         self.catalog = catalog
         self.venues = venues
-        self.releases = releases
         self.deliverer = deliverer
         self.engine = engine
         self.clock = clock

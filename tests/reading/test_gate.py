@@ -49,7 +49,7 @@ async def test_a_serial_stops_at_the_message_after_the_channel_changes(open_worl
     schedule, _ = await world.serials.create(
         guild_id=1, channel_id=CHANNEL, record=record, user_id=7, every="daily", minutes=10
     )
-    installment = (await world.readings.serials.releases.installments(schedule, record))[0]
+    installment = (await world.services.catalog.installments(record, schedule.minutes))[0]
     assert len(installment.messages) + 1 >= 5  # heading and text: five messages or more, spaced in the queue
     await world.run_for(2 * DAY)
     assert len(discord.channel(CHANNEL)) == 2  # the heading and one message; nothing after the switch
