@@ -33,6 +33,10 @@ class Settings:
     dev_guild_id: int | None = None
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
+    max_upload_mb: float = 10.0  # the largest story file /import takes, attachment or link
+    shelf_max_stories: int = 200  # stories one server may keep on its own shelf
+    shelf_max_mb: float = 100.0  # and their total size
+    fetch_timeout: float = 180.0  # seconds a link import may take before it is stopped
 
     @classmethod
     def from_env(cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,7 +67,19 @@ class Settings:
             dev_guild_id=_snowflake(get("DEV_GUILD_ID"), "DEV_GUILD_ID"),
             discord_api_base_url=get("DISCORD_API_BASE_URL"),
             discord_gateway_url=get("DISCORD_GATEWAY_URL"),
+            max_upload_mb=_number(get("MAX_UPLOAD_MB"), "MAX_UPLOAD_MB", float, 10.0, 0.01, 500),
+            shelf_max_stories=_number(get("SHELF_MAX_STORIES"), "SHELF_MAX_STORIES", int, 200, 0, 1_000_000),
+            shelf_max_mb=_number(get("SHELF_MAX_MB"), "SHELF_MAX_MB", float, 100.0, 0, 100_000),
+            fetch_timeout=_number(get("FETCH_TIMEOUT"), "FETCH_TIMEOUT", float, 180.0, 5, 3600),
         )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def shelf_max_bytes(self) -> int:
+        return int(self.shelf_max_mb * 1024 * 1024)
 
     @property
     def has_token(self) -> bool:

@@ -89,6 +89,24 @@ class MoreClosed(StorytellerError):
         super().__init__("That serial no longer takes More! requests.")
 
 
+class ImportRefused(StorytellerError):
+    """A story that cannot be added from Discord or a link: too large, a shelf full, a bad link."""
+
+
+class FetchUnavailable(StorytellerError):
+    """Links need FanFicFare, an optional extra that is not installed here."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Importing from a link needs FanFicFare, which is not installed. "
+            "The operator can add it with `pip install '.[fetch]'`; a file attachment works without it."
+        )
+
+
+class FetchFailed(StorytellerError):
+    """A link FanFicFare could not turn into a story; the message says why."""
+
+
 ECHO_LIMIT = 80
 
 

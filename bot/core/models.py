@@ -11,6 +11,8 @@ SCENE_BREAK = "⁂"
 """The block that stands for a scene break; a neutral glyph Discord renders as itself."""
 
 
+_IN_PROGRESS = frozenset({"in-progress", "inprogress", "wip", "work-in-progress", "incomplete", "ongoing", "updating"})
+
 _TOKEN_WITHOUT_WORD = re.compile(r"\s(?:[^\w\s]|_)+(?=\s|\Z)")
 
 
@@ -75,6 +77,11 @@ class StoryMeta:
     def feedback(self) -> str:
         return self.extra.get("feedback", "")
 
+    @property
+    def in_progress(self) -> bool:
+        """Whether the author is still adding chapters (a work in progress), as its status says."""
+        return self.status.strip().casefold().replace("_", "-").replace(" ", "-") in _IN_PROGRESS
+
 
 @dataclass(frozen=True, slots=True)
 class Story:
@@ -100,6 +107,8 @@ class StoryRecord:
     source_path: str
     content_hash: str
     rating: ContentRating
+    guild_id: int | None = None  # the server whose own shelf holds it; None: the shared library
+    source_url: str = ""  # the page it was fetched from, for stories imported from a link
 
     @property
     def title(self) -> str:
