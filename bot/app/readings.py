@@ -81,7 +81,7 @@ class LiveReadingUseCases:
 
     async def prepare(self, actor: Actor, title: str) -> LiveStart:
         """Everything that may refuse a live reading, checked before anything is posted."""
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         venue = await self.stories.venue(actor.channel_id)
         check(record.rating, venue)
         open_thread = False
@@ -127,7 +127,7 @@ class PrivateReadings:
         self.clock = clock
 
     async def open(self, actor: Actor, title: str, *, from_start: bool = False) -> PrivateStart:
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         venue = await self.stories.venue(actor.channel_id)
         check(record.rating, venue)
         card = await self.stories.card(actor, record, venue)

@@ -47,7 +47,7 @@ class Responses:
 
     async def reactions(self, actor: Actor, title: str) -> ReactionsReport:
         guild_id = require_guild(actor)
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         per_installment = await self.responses.by_installment(record.id, guild_id)
         if not per_installment:
             return ReactionsReport(record, (), (), (), 0)
@@ -64,7 +64,7 @@ class Responses:
         return ReactionsReport(record, tuple(per_installment), ordered, tuple(top), len(installments))
 
     async def feedback_form(self, actor: Actor, title: str) -> FeedbackForm:
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         return FeedbackForm(record.id, record.title)
 
     async def submit_feedback(self, actor: Actor, story_id: int, text: str) -> None:

@@ -81,7 +81,7 @@ class Stories:
 
     async def summary(self, actor: Actor, title: str) -> StoryCard:
         """The story card, with a recap of what this channel has read of it (never past the last post)."""
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         card = await self.card(actor, record)
         so_far = await self.readings.so_far(actor.channel_id)
         if so_far is not None and so_far.record.id == record.id and card.summary_shown:
@@ -90,17 +90,20 @@ class Stories:
         return card
 
     async def rating(self, actor: Actor, title: str) -> RatingInfo:
-        record = await self.catalog.find(title)
+        record = await self.catalog.find(title, actor.guild_id)
         venue = await self.venue(actor.channel_id)
         return RatingInfo(record, venue, where_readable(record.rating), refusal(record.rating, venue))
 
-    async def library(self, *, search: str = "", fandom: str = "", rating: str = "", page: int = 0) -> LibraryPage:
-        """A page of the library, filtered; a page past the end shows the last one."""
+    async def library(
+        self, *, search: str = "", fandom: str = "", rating: str = "", page: int = 0, guild_id: int | None = None
+    ) -> LibraryPage:
+        """A page of the library as a server sees it (its shelf and the shared stories), filtered;
+        a page past the end shows the last one."""
         rating = rating_level(rating).value if rating.strip() else ""
         search, fandom = search.strip(), fandom.strip()
         page = max(0, page)
         records, total = await self.stories.browse(
-            search=search, fandom=fandom, rating=rating, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+            search=search, fandom=fandom, rating=rating, offset=page * PAGE_SIZE, limit=PAGE_SIZE, guild_id=guild_id
         )
         pages = max(1, -(-total // PAGE_SIZE))
         if page >= pages and total:
@@ -117,9 +120,9 @@ class Stories:
         check(so_far.record.rating, await self.venue(actor.channel_id))
         return Recap(so_far.record, tuple(recap_of(so_far.texts(installments))), len(so_far.installments))
 
-    async def complete(self, typed: str) -> list[tuple[str, str]]:
-        """(slug, title) suggestions over titles, authors and fandoms, typos included."""
-        return await self.catalog.complete(typed)
+    async def complete(self, typed: str, guild_id: int | None = None) -> list[tuple[str, str]]:
+        """(slug, title) suggestions over titles, authors and fandoms, typos included, as a server sees them."""
+        return await self.catalog.complete(typed, guild_id=guild_id)
 
-    async def fandoms(self, typed: str) -> list[str]:
-        return await self.stories.fandoms(typed)
+    async def fandoms(self, typed: str, guild_id: int | None = None) -> list[str]:
+        return await self.stories.fandoms(typed, guild_id=guild_id)

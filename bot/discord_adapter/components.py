@@ -191,7 +191,7 @@ class LibraryPage(
 
     async def run(self, interaction: Interaction) -> None:
         result = await app_of(interaction).stories.library(
-            search=self.search, fandom=self.fandom, rating=self.rating, page=self.page
+            search=self.search, fandom=self.fandom, rating=self.rating, page=self.page, guild_id=interaction.guild_id
         )
         await interaction.response.edit_message(embed=library_embed(result), view=library_controls(result))
 

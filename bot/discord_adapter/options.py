@@ -39,14 +39,14 @@ COMMON_ZONES = [
 async def story_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Suggestions over titles, authors and fandoms; a useful list before anything is typed."""
     choices = []
-    for slug, title in await app_of(interaction).stories.complete(current):
+    for slug, title in await app_of(interaction).stories.complete(current, interaction.guild_id):
         name = title if len(title) <= 100 else title[:99] + "…"
         choices.append(app_commands.Choice(name=name, value=slug[:100]))
     return choices
 
 
 async def fandom_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-    fandoms = await app_of(interaction).stories.fandoms(current)
+    fandoms = await app_of(interaction).stories.fandoms(current, interaction.guild_id)
     return [app_commands.Choice(name=f[:100], value=f[:100]) for f in fandoms]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -14,6 +15,7 @@ from bot.core.installments import Installment, cut_installments
 from bot.core.models import Chapter, StoryRecord
 from bot.store.stories import StoryRepository
 
+TITLE_CACHES = 64  # servers whose title lists are kept (the shared library's among them)
 THREAD_THRESHOLD = 200_000  # characters of story text above which cutting runs in a worker thread
 
 
@@ -29,25 +31,27 @@ class Catalog:
         self.stories = stories
         self.words_per_minute = words_per_minute
         self.installment_minutes = installment_minutes
-        self._title_cache: tuple[tuple[int, str], dict[str, str]] | None = None
+        # Titles by slug as each server sees the library, for as long as the library is unchanged.
+        self._title_cache: OrderedDict[int | None, tuple[tuple[int, str], dict[str, str]]] = OrderedDict()
 
-    async def find(self, query: str) -> StoryRecord:
-        """The story named by ``query``: a slug, a title, or the one clear search hit."""
+    async def find(self, query: str, guild_id: int | None = None) -> StoryRecord:
+        """The story named by ``query`` as a server sees the library (its own shelf and the shared
+        stories): a slug, a title, or the one clear search hit. Without a server, the shared library."""
         query = query.strip()
-        record = await self.stories.by_slug(query)
+        record = await self.stories.by_slug(query, guild_id=guild_id)
         if record is not None:
             return record
-        hits = await self.stories.search(query, limit=5)
+        hits = await self.stories.search(query, limit=5, guild_id=guild_id)
         exact = [r for r in hits if r.title.casefold() == query.casefold()]
         if exact:
             return exact[0]
         if len(hits) == 1:
             return hits[0]
-        raise StoryNotFound(query, await self.suggest(query))
+        raise StoryNotFound(query, await self.suggest(query, guild_id=guild_id))
 
-    async def suggest(self, query: str, limit: int = 3) -> list[str]:
+    async def suggest(self, query: str, limit: int = 3, *, guild_id: int | None = None) -> list[str]:
         """Slugs of the stories whose titles are closest to ``query`` (typos included)."""
-        titles = await self._titles()
+        titles = await self._titles(guild_id)
         if not query.strip() or not titles:
             return []
         found = process.extract(
@@ -57,26 +61,31 @@ class Catalog:
 
     async def warm(self) -> None:
         """Load the title cache now, so the first reader's autocomplete does not pay for it."""
-        await self._titles()
+        await self._titles(None)
 
-    async def _titles(self) -> dict[str, str]:
-        """Every title by slug, cached until the library changes."""
+    async def _titles(self, guild_id: int | None) -> dict[str, str]:
+        """Every title by slug as the server sees the library, cached until the library changes."""
         version = await self.stories.library_version()
-        if self._title_cache is None or self._title_cache[0] != version:
-            self._title_cache = (version, await self.stories.titles())
-        return self._title_cache[1]
+        cached = self._title_cache.get(guild_id)
+        if cached is None or cached[0] != version:
+            cached = (version, await self.stories.titles(guild_id=guild_id))
+            self._title_cache[guild_id] = cached
+            while len(self._title_cache) > TITLE_CACHES:
+                self._title_cache.popitem(last=False)
+        self._title_cache.move_to_end(guild_id)
+        return cached[1]
 
-    async def complete(self, typed: str, *, limit: int = 25) -> list[tuple[str, str]]:
+    async def complete(self, typed: str, *, limit: int = 25, guild_id: int | None = None) -> list[tuple[str, str]]:
         """(slug, title) suggestions as a reader types: title starts, then any field, then typos."""
         if not typed.strip():
-            return await self.stories.first_titles(limit=limit)
-        found = dict(await self.stories.title_matches(typed, limit=limit))
+            return await self.stories.first_titles(limit=limit, guild_id=guild_id)
+        found = dict(await self.stories.title_matches(typed, limit=limit, guild_id=guild_id))
         if len(found) < limit:
-            for record in await self.stories.search(typed, limit=limit):
+            for record in await self.stories.search(typed, limit=limit, guild_id=guild_id):
                 found.setdefault(record.slug, record.title)
         if len(found) < 5:
-            titles = await self._titles()
-            for slug in await self.suggest(typed, limit=5):
+            titles = await self._titles(guild_id)
+            for slug in await self.suggest(typed, limit=5, guild_id=guild_id):
                 found.setdefault(slug, titles[slug])
         return list(found.items())[:limit]
 
@@ -124,4 +133,6 @@ class Catalog:
             "disclaimer": meta.disclaimer,
             "feedback": meta.feedback,
             "source_path": record.source_path,
+            "source_url": record.source_url,
+            "shelf": "shared" if record.guild_id is None else str(record.guild_id),
         }

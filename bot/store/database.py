@@ -298,17 +298,43 @@ class Database:
             log.info("Applying migration %s", name)
             # executescript() commits anything pending first, so the script carries its
             # own BEGIN/COMMIT and the version bump commits with it or not at all.
+            rebuilds = script.startswith(REBUILDS_TABLES)
             async with self._write_lock:
                 try:
-                    await self._conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-                    )
+                    if rebuilds:
+                        await self._rebuild(version, name, script)
+                    else:
+                        await self._conn.executescript(
+                            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+                        )
                 except BaseException:
                     if self._conn.in_transaction:
                         await self._conn.rollback()
                     raise
             current = version
         return current
+
+    async def _rebuild(self, version: int, name: str, script: str) -> None:
+        """SQLite's table-rebuild procedure: foreign keys off, so dropping the old table cascades
+        nothing; every reference checked before the commit; foreign keys on again whatever happens."""
+        await self._conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            await self._conn.executescript(f"BEGIN IMMEDIATE;\n{script}")
+            async with self._conn.execute("PRAGMA foreign_key_check") as cursor:
+                dangling = await cursor.fetchall()
+            if dangling:
+                example = tuple(dangling[0])
+                raise RuntimeError(f"migration {name} left {len(dangling)} dangling references, e.g. {example}")
+            await self._conn.execute(f"PRAGMA user_version = {version}")
+            await self._conn.execute("COMMIT")  # execute, not executescript, which would commit first
+        finally:
+            if self._conn.in_transaction:
+                await self._conn.rollback()
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+
+
+REBUILDS_TABLES = "-- rebuilds tables"
+"""The first line of a migration that rebuilds a table others refer to: it runs with foreign keys off."""
 
 
 def available_migrations() -> list[tuple[int, str, str]]:

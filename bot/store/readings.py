@@ -41,6 +41,12 @@ class LiveReadingRepository:
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    async def for_story(self, guild_id: int, story_id: int) -> list[LiveReading]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM live_readings WHERE guild_id = ? AND story_id = ?", (guild_id, story_id)
+        )
+        return [_reading(r) for r in rows]
+
     async def running(self, scope: GuildScope = EVERYTHING) -> int:
         where, values = scope_clause(scope)
         row = await self.db.fetchone(f"SELECT count(*) FROM live_readings WHERE state = 'running'{where}", values)

@@ -15,7 +15,7 @@ from bot.core.models import Chapter, Story, StoryMeta, StoryRecord
 from bot.core.slugs import search_key, slugify, unique_slug
 from bot.store.database import Database
 
-_COLUMNS = ("id", "slug", "meta", "words", "chapter_count", "source_path", "content_hash")
+_COLUMNS = ("id", "slug", "meta", "words", "chapter_count", "source_path", "content_hash", "guild_id", "source_url")
 _RECORD_COLUMNS = ", ".join(_COLUMNS)
 _JOINED_COLUMNS = ", ".join(f"s.{c}" for c in _COLUMNS)
 _STAMP_COLUMNS = ("source_size", "source_mtime_ns", "sidecar_size", "sidecar_mtime_ns")
@@ -63,6 +63,9 @@ class StoryVersion:
     stamp: Stamp | None = None
     story_id: int | None = None
     current_slug: str | None = None
+    guild_id: int | None = None  # the server whose shelf it goes on; None: the shared library
+    source_url: str = ""  # the page it was fetched from, for a linked story
+    size: int | None = None  # bytes imported, for shelf quotas (the stamp's size when None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,13 @@ class StoryRepository:
         self.db = db
 
     async def library_files(self) -> list[LibraryFile]:
-        """Every story's source path, content hash and file stamp: one query for a whole import."""
+        """Every shared story file's source path, content hash and stamp: one query for a whole import.
+
+        Stories on a server's shelf and stories from links are not files under ``stories/``.
+        """
         rows = await self.db.fetchall(
-            f"SELECT id, slug, source_path, content_hash, {', '.join(_STAMP_COLUMNS)} FROM stories"
+            f"SELECT id, slug, source_path, content_hash, {', '.join(_STAMP_COLUMNS)} FROM stories "
+            "WHERE guild_id IS NULL AND removed_at IS NULL AND source_url = ''"
         )
         return [
             LibraryFile(int(r[0]), str(r[1]), str(r[2]), str(r[3]), None if r[4] is None else (r[4], r[5], r[6], r[7]))
@@ -117,7 +124,7 @@ class StoryRepository:
         async with self.db.transaction() as conn:
             wanted = [v.rows.slug or (v.current_slug if v.story_id is not None else v.slug) for v in versions]
             fresh = {w for v, w in zip(versions, wanted, strict=True) if v.story_id is None or w != v.current_slug}
-            taken = await _taken_slugs(conn, fresh)
+            taken = await _taken_slugs(conn, fresh, None)
             top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
             next_id = int(top[0] if top else 0) + 1
             results: list[Saved | str] = []
@@ -126,7 +133,7 @@ class StoryRepository:
                 if v.story_id is None or slug != v.current_slug:
                     slug = unique_slug(slug, taken - {v.current_slug} if v.current_slug else taken)
                     taken.add(slug)
-                values = _row_values(v.rows, slug, v.source_path, v.source_format, v.content_hash, now, v.stamp)
+                values = _row_values(v, slug, now)
                 if v.story_id is None:
                     story_id, next_id = next_id, next_id + 1
                     values.update(id=story_id, imported_at=now.isoformat())
@@ -170,13 +177,26 @@ class StoryRepository:
         slug: str,
         now: datetime,
         stamp: Stamp | None = None,
+        guild_id: int | None = None,
+        source_url: str = "",
+        size: int | None = None,
     ) -> tuple[StoryRecord, bool]:
-        """Insert or update the story read from ``source_path``, atomically.
+        """Insert or update the story read from ``source_path`` on a shelf, atomically.
 
-        A story already imported from the same path keeps its id and slug (unless
-        its sidecar names a new slug). Returns the record and whether it was new.
+        A story already imported from the same path onto the same shelf keeps its id and
+        slug (unless its sidecar names a new slug). Returns the record and whether it was new.
         """
-        version = StoryVersion(story_rows(story), source_path, source_format, content_hash, slug, stamp)
+        version = StoryVersion(
+            story_rows(story),
+            source_path,
+            source_format,
+            content_hash,
+            slug,
+            stamp,
+            guild_id=guild_id,
+            source_url=source_url,
+            size=size,
+        )
         saved = await self._save_one(version, now)
         record = await self.by_id(saved.story_id)
         assert record is not None
@@ -184,14 +204,17 @@ class StoryRepository:
 
     async def _save_one(self, version: StoryVersion, now: datetime) -> Saved:
         """:meth:`save` without reading the record back; the story found by its source path."""
-        rows, source_path, source_format = version.rows, version.source_path, version.source_format
-        content_hash, stamp = version.content_hash, version.stamp
+        rows, shelf = version.rows, version.guild_id
         async with self.db.transaction() as conn:
-            existing = await _one(conn, "SELECT id, slug FROM stories WHERE source_path = ?", (source_path,))
+            existing = await _one(
+                conn,
+                "SELECT id, slug FROM stories WHERE source_path = ? AND guild_id IS ? AND removed_at IS NULL",
+                (version.source_path, shelf),
+            )
             wanted = rows.slug or (existing["slug"] if existing else version.slug)
             if existing is None or wanted != existing["slug"]:
-                wanted = await _free_slug(conn, wanted, None if existing is None else existing["id"])
-            values = _row_values(rows, wanted, source_path, source_format, content_hash, now, stamp)
+                wanted = await _free_slug(conn, wanted, None if existing is None else existing["id"], shelf)
+            values = _row_values(version, wanted, now)
             if existing is None:
                 values["imported_at"] = now.isoformat()
                 cursor = await conn.execute(_insert_sql("stories", values), tuple(values.values()))
@@ -214,14 +237,19 @@ class StoryRepository:
         """
         async with self.db.transaction() as conn:
             top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
-            taken = {str(r[0]) for r in await conn.execute_fetchall("SELECT slug FROM stories")}
+            taken = {
+                str(r[0])
+                for r in await conn.execute_fetchall(
+                    "SELECT slug FROM stories WHERE guild_id IS NULL AND removed_at IS NULL"
+                )
+            }
             rows, children = [], []
             for offset, (story, source_path) in enumerate(stories, start=1):
                 story_id = int(top[0] if top else 0) + offset
                 slug = unique_slug(story.meta.slug or slugify(story.meta.title), taken)
                 taken.add(slug)
                 built = story_rows(story)
-                values = _row_values(built, slug, source_path, source_format, "", now)
+                values = _row_values(StoryVersion(built, source_path, source_format, "", slug), slug, now)
                 values.update(id=story_id, imported_at=now.isoformat())
                 rows.append(values)
                 children.append((story_id, built))
@@ -229,23 +257,41 @@ class StoryRepository:
                 await conn.executemany(_insert_sql("stories", rows[0]), [tuple(v.values()) for v in rows])
                 await _insert_children(conn, children)
 
-    async def by_id(self, story_id: int) -> StoryRecord | None:
-        row = await self.db.fetchone(f"SELECT {_RECORD_COLUMNS} FROM stories WHERE id = ?", (story_id,))
+    async def by_id(self, story_id: int, *, removed_too: bool = False) -> StoryRecord | None:
+        """The story with this id; a removed one only when asked (the author's export still needs it)."""
+        clause = "" if removed_too else " AND removed_at IS NULL"
+        row = await self.db.fetchone(f"SELECT {_RECORD_COLUMNS} FROM stories WHERE id = ?{clause}", (story_id,))
         return None if row is None else _record(row)
 
-    async def by_slug(self, slug: str) -> StoryRecord | None:
-        row = await self.db.fetchone(f"SELECT {_RECORD_COLUMNS} FROM stories WHERE slug = ?", (slug.strip().lower(),))
+    async def by_slug(self, slug: str, *, guild_id: int | None = None) -> StoryRecord | None:
+        """The story with this slug as the server sees it: its own first, then the shared one."""
+        where, params = _visible(guild_id, "stories")
+        row = await self.db.fetchone(
+            f"SELECT {_RECORD_COLUMNS} FROM stories WHERE slug = ? AND {where} ORDER BY guild_id IS NULL LIMIT 1",
+            (slug.strip().lower(), *params),
+        )
         return None if row is None else _record(row)
 
     async def all(self) -> list[StoryRecord]:
-        rows = await self.db.fetchall(f"SELECT {_RECORD_COLUMNS} FROM stories ORDER BY title COLLATE NOCASE, id")
+        """Every story on every shelf (the operator's view), by title."""
+        rows = await self.db.fetchall(
+            f"SELECT {_RECORD_COLUMNS} FROM stories WHERE removed_at IS NULL ORDER BY title COLLATE NOCASE, id"
+        )
         return [_record(r) for r in rows]
 
     async def browse(
-        self, *, search: str = "", fandom: str = "", rating: str = "", offset: int = 0, limit: int = 10
+        self,
+        *,
+        search: str = "",
+        fandom: str = "",
+        rating: str = "",
+        offset: int = 0,
+        limit: int = 10,
+        guild_id: int | None = None,
     ) -> tuple[list[StoryRecord], int]:
-        """A page of the library, filtered, and how many stories match in all."""
-        where, params = [], []
+        """A page of the library as a server sees it, filtered, and how many stories match in all."""
+        visible, params = _visible(guild_id)
+        where = [visible]
         match = fts_prefix_query(search)
         if match is not None:
             where.append("s.id IN (SELECT rowid FROM story_search WHERE story_search MATCH ?)")
@@ -256,7 +302,7 @@ class StoryRepository:
         if rating:
             where.append("s.rating = ?")
             params.append(rating)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause = f"WHERE {' AND '.join(where)}"
         total_row = await self.db.fetchone(f"SELECT count(*) FROM stories s {clause}", params)
         rows = await self.db.fetchall(
             f"SELECT {_JOINED_COLUMNS} FROM stories s {clause} ORDER BY s.title_key, s.id LIMIT ? OFFSET ?",
@@ -264,30 +310,37 @@ class StoryRepository:
         )
         return [_record(r) for r in rows], int(total_row[0]) if total_row else 0
 
-    async def fandoms(self, prefix: str = "", *, limit: int = 25) -> list[str]:
+    async def fandoms(self, prefix: str = "", *, limit: int = 25, guild_id: int | None = None) -> list[str]:
+        visible, params = _visible(guild_id)
         rows = await self.db.fetchall(
-            "SELECT fandom FROM stories WHERE fandom != '' AND fandom LIKE ? "
-            "GROUP BY fandom ORDER BY count(*) DESC, fandom LIMIT ?",
-            (f"%{prefix.strip()}%", limit),
+            f"SELECT s.fandom FROM stories s WHERE {visible} AND s.fandom != '' AND s.fandom LIKE ? "
+            "GROUP BY s.fandom ORDER BY count(*) DESC, s.fandom LIMIT ?",
+            (*params, f"%{prefix.strip()}%", limit),
         )
         return [str(r[0]) for r in rows]
 
     async def library_version(self) -> tuple[int, str]:
         """Changes whenever a story is added, changed or removed: for caches over the library."""
-        row = await self.db.fetchone("SELECT count(*), coalesce(max(updated_at), '') FROM stories")
+        row = await self.db.fetchone(
+            "SELECT count(*), coalesce(max(updated_at), '') FROM stories WHERE removed_at IS NULL"
+        )
         return (int(row[0]), str(row[1])) if row else (0, "")
 
-    async def first_titles(self, *, limit: int = 25) -> list[tuple[str, str]]:
-        rows = await self.db.fetchall("SELECT slug, title FROM stories ORDER BY title_key LIMIT ?", (limit,))
+    async def first_titles(self, *, limit: int = 25, guild_id: int | None = None) -> list[tuple[str, str]]:
+        visible, params = _visible(guild_id)
+        rows = await self.db.fetchall(
+            f"SELECT s.slug, s.title FROM stories s WHERE {visible} ORDER BY s.title_key LIMIT ?", (*params, limit)
+        )
         return [(str(r["slug"]), str(r["title"])) for r in rows]
 
-    async def titles(self) -> dict[str, str]:
-        """Every title by slug, for fuzzy matching of near misses."""
-        rows = await self.db.fetchall("SELECT slug, title FROM stories")
+    async def titles(self, *, guild_id: int | None = None) -> dict[str, str]:
+        """Every title by slug as a server sees the library, for fuzzy matching of near misses."""
+        visible, params = _visible(guild_id)
+        rows = await self.db.fetchall(f"SELECT s.slug, s.title FROM stories s WHERE {visible}", params)
         return {str(r["slug"]): str(r["title"]) for r in rows}
 
     async def count(self) -> int:
-        row = await self.db.fetchone("SELECT count(*) FROM stories")
+        row = await self.db.fetchone("SELECT count(*) FROM stories WHERE removed_at IS NULL")
         return 0 if row is None else int(row[0])
 
     async def chapters(self, story_id: int) -> tuple[Chapter, ...]:
@@ -303,21 +356,22 @@ class StoryRepository:
             return await asyncio.to_thread(build)
         return build()
 
-    async def search(self, query: str, *, limit: int = 25) -> list[StoryRecord]:
-        """Stories matching every word of ``query`` (as prefixes) in any searchable field."""
+    async def search(self, query: str, *, limit: int = 25, guild_id: int | None = None) -> list[StoryRecord]:
+        """Stories a server sees matching every word of ``query`` (as prefixes) in any searchable field."""
         match = fts_prefix_query(query)
         if match is None:
             return []
+        visible, params = _visible(guild_id)
         rows = await self.db.fetchall(
             f"SELECT {_JOINED_COLUMNS} "
             "FROM story_search JOIN stories s ON s.id = story_search.rowid "
-            "WHERE story_search MATCH ? ORDER BY bm25(story_search, 10.0, 4.0, 3.0, 2.0, 1.0), "
+            f"WHERE story_search MATCH ? AND {visible} ORDER BY bm25(story_search, 10.0, 4.0, 3.0, 2.0, 1.0), "
             "s.title COLLATE NOCASE LIMIT ?",
-            (match, limit),
+            (match, *params, limit),
         )
         return [_record(r) for r in rows]
 
-    async def title_matches(self, query: str, *, limit: int = 25) -> list[tuple[str, str]]:
+    async def title_matches(self, query: str, *, limit: int = 25, guild_id: int | None = None) -> list[tuple[str, str]]:
         """(slug, title) for as-you-type lookups: titles starting with the text, then word matches.
 
         Both halves stop at ``limit`` rows without ranking every match, so a two-letter
@@ -326,17 +380,19 @@ class StoryRepository:
         key = search_key(query)
         if not key:
             return []
+        visible, params = _visible(guild_id)
         starts = await self.db.fetchall(
-            "SELECT slug, title FROM stories WHERE title_key >= ? AND title_key < ? ORDER BY title_key LIMIT ?",
-            (key, key + "\U0010ffff", limit),
+            f"SELECT s.slug, s.title FROM stories s WHERE s.title_key >= ? AND s.title_key < ? AND {visible} "
+            "ORDER BY s.title_key LIMIT ?",
+            (key, key + "\U0010ffff", *params, limit),
         )
         found = {str(r["slug"]): str(r["title"]) for r in starts}
         match = fts_prefix_query(query, column="title")
         if len(found) < limit and match is not None:
             words = await self.db.fetchall(
                 "SELECT s.slug, s.title FROM story_search JOIN stories s ON s.id = story_search.rowid "
-                "WHERE story_search MATCH ? LIMIT ?",
-                (match, limit + len(found)),
+                f"WHERE story_search MATCH ? AND {visible} LIMIT ?",
+                (match, *params, limit + len(found)),
             )
             for row in words:
                 if len(found) >= limit:
@@ -359,24 +415,39 @@ async def _one(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...])
         return await cursor.fetchone()
 
 
-async def _free_slug(conn: aiosqlite.Connection, base: str, own_id: int | None) -> str:
+def _visible(guild_id: int | None, alias: str = "s") -> tuple[str, list[object]]:
+    """The SQL condition for the stories a server sees: its shelf, and the shared stories whose
+    slug its shelf does not hold. Without a server, the shared library alone."""
+    if guild_id is None:
+        return f"{alias}.removed_at IS NULL AND {alias}.guild_id IS NULL", []
+    own = f"SELECT 1 FROM stories o WHERE o.guild_id = ? AND o.slug = {alias}.slug AND o.removed_at IS NULL"
+    condition = (
+        f"{alias}.removed_at IS NULL AND ({alias}.guild_id = ? OR ({alias}.guild_id IS NULL AND NOT EXISTS ({own})))"
+    )
+    return condition, [guild_id, guild_id]
+
+
+async def _free_slug(conn: aiosqlite.Connection, base: str, own_id: int | None, guild_id: int | None) -> str:
     async with conn.execute(
-        "SELECT slug FROM stories WHERE (slug = ? OR slug LIKE ?) AND id IS NOT ?",
-        (base, f"{base}-%", own_id),
+        "SELECT slug FROM stories WHERE (slug = ? OR slug LIKE ?) AND id IS NOT ? "
+        "AND guild_id IS ? AND removed_at IS NULL",
+        (base, f"{base}-%", own_id, guild_id),
     ) as cursor:
         taken = {str(r[0]) for r in await cursor.fetchall()}
     return unique_slug(base, taken)
 
 
-async def _taken_slugs(conn: aiosqlite.Connection, bases: set[str]) -> set[str]:
-    """The slugs in use that ``unique_slug`` could meet for these bases: each, and each followed by more."""
+async def _taken_slugs(conn: aiosqlite.Connection, bases: set[str], guild_id: int | None) -> set[str]:
+    """The slugs in use on a shelf that ``unique_slug`` could meet for these bases: each, and each followed by more."""
     taken: set[str] = set()
     ordered = sorted(bases)
     for start in range(0, len(ordered), 200):
         part = ordered[start : start + 200]
         clause = " OR ".join("(slug >= ? AND slug < ?)" for _ in part)
         params = [x for base in part for x in (base, base + "\U0010ffff")]
-        async with conn.execute(f"SELECT slug FROM stories WHERE {clause}", params) as cursor:
+        async with conn.execute(
+            f"SELECT slug FROM stories WHERE ({clause}) AND guild_id IS ? AND removed_at IS NULL", [*params, guild_id]
+        ) as cursor:
             taken.update(str(r[0]) for r in await cursor.fetchall())
     return taken
 
@@ -413,23 +484,20 @@ def story_rows(story: Story) -> StoryRows:
     return StoryRows(values, chapters, tags, search, meta.slug)
 
 
-def _row_values(
-    rows: StoryRows,
-    slug: str,
-    source_path: str,
-    source_format: str,
-    content_hash: str,
-    now: datetime,
-    stamp: Stamp | None = None,
-) -> dict[str, object]:
+def _row_values(version: StoryVersion, slug: str, now: datetime) -> dict[str, object]:
+    stamp = version.stamp
+    size = version.size if version.size is not None else (stamp[0] if stamp is not None else 0)
     return {
         "slug": slug,
-        **rows.values,
-        "source_path": source_path,
-        "source_format": source_format,
-        "content_hash": content_hash,
+        **version.rows.values,
+        "source_path": version.source_path,
+        "source_format": version.source_format,
+        "content_hash": version.content_hash,
         "updated_at": now.isoformat(),
         **dict(zip(_STAMP_COLUMNS, _stamp_values(stamp), strict=True)),
+        "guild_id": version.guild_id,
+        "source_url": version.source_url,
+        "bytes": size,
     }
 
 
@@ -474,4 +542,6 @@ def _record(row: aiosqlite.Row) -> StoryRecord:
         source_path=str(row["source_path"]),
         content_hash=str(row["content_hash"]),
         rating=meta.rating,
+        guild_id=row["guild_id"],
+        source_url=str(row["source_url"]),
     )

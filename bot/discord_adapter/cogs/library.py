@@ -35,7 +35,9 @@ class Library(commands.Cog):
     @app_commands.autocomplete(fandom=fitted(fandom_autocomplete))
     async def library(self, interaction: Interaction, search: str = "", fandom: str = "", rating: str = "") -> None:
         """Browse the library: every story, or those matching a search, fandom or rating."""
-        result = await self.app.stories.library(search=search, fandom=fandom, rating=rating)
+        result = await self.app.stories.library(
+            search=search, fandom=fandom, rating=rating, guild_id=interaction.guild_id
+        )
         await respond(interaction, embed=library_embed(result), view=library_controls(result), ephemeral=True)
 
 
