@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 import warnings
-import zipfile
 from dataclasses import replace
-from io import BytesIO
 
 from bs4 import BeautifulSoup, Tag
 
@@ -13,6 +12,7 @@ from bot.core.errors import StoryFileError
 from bot.core.models import Chapter, Story
 from bot.core.ratings import normalise_rating
 from bot.library.ao3_html import looks_like_ao3, parse_ao3_soup
+from bot.library.archive import unpack_zip
 from bot.library.fanficfare_html import summary_text
 from bot.library.html_prose import blocks_from_html, inline_text, parse_html
 from bot.library.parsed import ParsedStory, meta_from_labels
@@ -31,28 +31,52 @@ def parse_epub(data: bytes) -> ParsedStory:
     first = documents[0]
     if first.select_one("body.fff_titlepage") is not None:
         return _fanficfare(book, documents)
-    merged = _merge(documents)
-    if looks_like_ao3(merged):
-        parsed = parse_ao3_soup(merged, fmt="ao3-epub")
+    if any(looks_like_ao3(doc) for doc in documents):
+        # Merging moves the pages' contents, so it comes only once the EPUB is known to be AO3's.
+        parsed = parse_ao3_soup(_merge(documents), fmt="ao3-epub")
         return _ao3_rating_from_tags(parsed, book)
     return _generic(book, documents)
 
 
 def _read_book(data: bytes) -> epub.EpubBook:
+    # Every member is unpacked, within archive.py's limits, before ebooklib sees the book;
+    # ebooklib then reads from those bytes only (see _CheckedReader).
+    members = unpack_zip(data, "EPUB")
     try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            bad = archive.testzip()
-            if bad is not None:
-                raise StoryFileError(f"the EPUB is damaged: {bad} fails its checksum")
+        reader = _CheckedReader(members)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return epub.read_epub(BytesIO(data), options={"ignore_ncx": True})
+            book = reader.load()
+            reader.process()
+        return book
     except StoryFileError:
         raise
-    except zipfile.BadZipFile:
-        raise StoryFileError("not a readable EPUB: the zip archive is truncated or damaged") from None
     except Exception as exc:  # ebooklib raises bare exceptions and KeyErrors for broken books
         raise StoryFileError(f"not a readable EPUB: {type(exc).__name__}: {exc}") from None
+
+
+_NO_ARCHIVE = "(unpacked by bot.library.archive)"
+
+
+class _CheckedReader(epub.EpubReader):
+    """ebooklib's reader over members already unpacked by :func:`unpack_zip`.
+
+    ebooklib reads every file through ``read_file``; here that looks the name up among the
+    checked members instead of decompressing from the archive again. ebooklib parses the
+    container and the OPF with lxml's ``XMLParser(resolve_entities=False)`` (no entities,
+    no DTD, no network: tests/library/test_hostile_files.py holds it to that).
+    """
+
+    def __init__(self, members: dict[str, bytes]) -> None:
+        super().__init__(_NO_ARCHIVE, {"ignore_ncx": True})
+        self._members = members
+
+    def _load(self) -> None:  # ebooklib's own opens the archive (self.zf); this one leaves it None
+        self._load_container()
+        self._load_opf_file()
+
+    def read_file(self, name: str) -> bytes:
+        return self._members[posixpath.normpath(name)]  # a KeyError, as ebooklib expects for a missing file
 
 
 def _spine_documents(book: epub.EpubBook) -> list[BeautifulSoup]:

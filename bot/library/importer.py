@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
@@ -16,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from bot.core.errors import StoryFileError
+from bot.core.models import Story
 from bot.core.slugs import slugify
 from bot.library.loader import StoryFile, parse_story_file, scan_folder, sidecar_for
 from bot.store.stories import LibraryFile, Stamp, StoryRepository, StoryRows, StoryVersion, story_rows
@@ -509,4 +511,17 @@ def content_hash(file: StoryFile) -> str:
     if file.sidecar is not None:
         digest.update(b"\0sidecar\0")
         digest.update(file.sidecar)
+    return digest.hexdigest()
+
+
+def story_digest(story: Story) -> str:
+    """What a story says, not how its file was packaged: metadata (without the fields no model
+    field holds, such as a packaging time) and every chapter."""
+    digest = hashlib.sha256(PARSER_VERSION + b"\0story\0")
+    meta = dataclasses.replace(story.meta, extra={})
+    digest.update(repr(meta).encode())
+    for chapter in story.chapters:
+        digest.update(b"\0chapter\0" + chapter.title.encode())
+        for block in chapter.blocks:
+            digest.update(b"\0" + block.encode())
     return digest.hexdigest()
