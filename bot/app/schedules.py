@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,7 +62,34 @@ class ScheduleReport:
     schedule: Schedule
     title: str
     problem: str | None  # what is wrong right now, and what fixes it
-    upcoming: tuple[datetime, ...]  # the next post times
+    upcoming: tuple[datetime, ...]  # the next post times (while waiting for new chapters: the next check)
+    in_progress: bool = False  # the story is a work in progress: its author still adds chapters
+
+
+WAITING = "waiting for new chapters"
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def state_text(schedule: Schedule) -> str:
+    """A schedule's state in the words every front end uses: a caught-up work in progress is waiting."""
+    return WAITING if schedule.waiting else str(schedule.state)
+
+
+def waiting_text(report: ScheduleReport, when: str, strong: Callable[[str], str] = _plain) -> str | None:
+    """What a serial that has posted every installment so far is waiting for, or ``None``.
+
+    ``when`` is its next check (a release time) as the front end writes times; ``strong``
+    emphasises the title.
+    """
+    if not report.schedule.waiting:
+        return None
+    title = strong(report.title)
+    if report.in_progress:
+        return f"Waiting for new chapters: {title} is a work in progress; checking at each release, next {when}."
+    return f"{title} is now complete: at its next release, {when}, the serial posts any new chapters, then finishes."
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +128,7 @@ class Schedules:
 
     async def create(self, actor: Actor, request: ScheduleRequest) -> ScheduleCreated:
         guild_id = require_admin(actor)
-        record = await self.catalog.find(request.story)
+        record = await self.catalog.find(request.story, guild_id)
         zone = str(zone_of(request.timezone or (await self.guilds.get(guild_id)).timezone))
         catch_up = parse(CatchUp, request.catch_up, "Catch-up")
         thread = parse(ThreadMode, request.thread, "Threads")
@@ -135,7 +163,9 @@ class Schedules:
         guild_id = require_admin(actor)
         status = await self.serials.status(guild_id, schedule_id)
         times = self.serials.upcoming(status.schedule, count=upcoming)
-        return ScheduleReport(status.schedule, status.title, status.problem, tuple(times))
+        record = await self.stories.by_id(status.schedule.story_id)
+        in_progress = record is not None and record.meta.in_progress
+        return ScheduleReport(status.schedule, status.title, status.problem, tuple(times), in_progress)
 
     async def show(self, actor: Actor, schedule_id: int) -> ScheduleReport:
         """The whole plan: every post time still to come."""

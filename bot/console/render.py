@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.app.catchup import CatchupStart
 from bot.app.pages import Page
 from bot.app.responses import ReactionsReport
-from bot.app.schedules import ScheduleCreated, ScheduleLine, ScheduleReport
+from bot.app.schedules import ScheduleCreated, ScheduleLine, ScheduleReport, state_text, waiting_text
 from bot.app.settings import SettingsResult
 from bot.app.stories import LibraryPage, RatingInfo, Recap, StoryCard
 from bot.core.gating import where_readable
@@ -123,7 +123,7 @@ def schedule_lines(lines: list[ScheduleLine]) -> str:
     if not lines:
         return "No schedules yet: `/schedule create`."
     return "\n".join(
-        f"#{line.schedule.id} {line.title}: {line.schedule.state}, {progress(line.schedule)}, "
+        f"#{line.schedule.id} {line.title}: {state_text(line.schedule)}, {progress(line.schedule)}, "
         f"next {local_time(line.schedule.next_due, line.schedule.timezone)}"
         for line in lines
     )
@@ -132,11 +132,15 @@ def schedule_lines(lines: list[ScheduleLine]) -> str:
 def schedule_report(report: ScheduleReport, *, plan: bool = False, prefix: str = "") -> str:
     s = report.schedule
     lines = [prefix] if prefix else []
-    lines.append(f"#{s.id} {report.title}: {s.state}, {progress(s)}, {s.cadence.describe()} ({s.timezone})")
-    lines.append(f"Next post: {local_time(report.upcoming[0], s.timezone) if report.upcoming else '—'}")
+    lines.append(f"#{s.id} {report.title}: {state_text(s)}, {progress(s)}, {s.cadence.describe()} ({s.timezone})")
+    next_time = local_time(report.upcoming[0], s.timezone) if report.upcoming else "—"
+    waiting = waiting_text(report, next_time)
+    lines.append(waiting or f"Next post: {next_time}")
     if plan and report.upcoming:
-        lines.append("Next posts: " + ", ".join(local_time(t, s.timezone) for t in report.upcoming[:3]))
-        lines.append(f"Ends: {local_time(report.upcoming[-1], s.timezone)}")
+        if not waiting:  # while waiting, the one time is the next check: no posts are planned
+            lines.append("Next posts: " + ", ".join(local_time(t, s.timezone) for t in report.upcoming[:3]))
+            so_far = " (so far: a work in progress)" if report.in_progress else ""
+            lines.append(f"Ends: {local_time(report.upcoming[-1], s.timezone)}{so_far}")
         lines.append(f"If the bot is down: {s.catch_up}")
     if report.problem:
         lines.append(f"What is wrong: {report.problem}")

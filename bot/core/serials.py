@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.schedule import Cadence, occurrences
@@ -42,7 +42,18 @@ class Schedule:
 
     @property
     def finished(self) -> bool:
+        """Every installment known so far is out (a serial of a work in progress then waits: :attr:`waiting`)."""
         return self.next_installment > self.total
+
+    @property
+    def waiting(self) -> bool:
+        """Active with every installment so far out: a serial of a work in progress, waiting for new chapters.
+
+        A serial of a complete story finishes with its last installment, so only a work in progress
+        stays active here. It looks at each cadence slot: new installments post (``total`` grows),
+        none moves it to the next slot, and a story marked complete meanwhile finishes it.
+        """
+        return self.state is ScheduleState.ACTIVE and self.next_installment > self.total
 
     @property
     def posted(self) -> int:
@@ -87,11 +98,17 @@ OVERDUE = timedelta(minutes=10)  # later than this after its slot, a post is a c
 LATE_GAP = timedelta(minutes=10)  # catch-up policy "late": one missed installment this often
 
 
-def after_release(schedule: Schedule, now: datetime) -> Move:
-    """Where a schedule goes once its next installment is out: its slot, and when it posts."""
+def after_release(schedule: Schedule, now: datetime, *, in_progress: bool = False) -> Move:
+    """Where a schedule goes once its next installment is out: its slot, and when it posts.
+
+    After the last installment it finishes, unless the story is ``in_progress``: then it waits for
+    new chapters, looking at each cadence slot from the next one (no catch-up: nothing was missed).
+    """
     following = schedule.next_installment + 1
     if following > schedule.total:
-        return Move(following, None, None)
+        if not in_progress:
+            return Move(following, None, None)
+        return next_check(replace(schedule, next_installment=following), now)
     zone = time_zone(schedule.timezone)
     late = schedule.slot is not None and now - schedule.slot > OVERDUE
     if late and schedule.catch_up is CatchUp.LATE:
@@ -104,10 +121,11 @@ def after_release(schedule: Schedule, now: datetime) -> Move:
     return Move(following, slot, slot)
 
 
-def missed_while_down(schedule: Schedule, now: datetime) -> tuple[int, int, Move] | None:
+def missed_while_down(schedule: Schedule, now: datetime, *, in_progress: bool = False) -> tuple[int, int, Move] | None:
     """Catch-up policy "skip": the installments missed (first, last) and where the schedule resumes.
 
-    ``None`` when the schedule is on time or catches up another way.
+    ``None`` when the schedule is on time or catches up another way. Past the last installment it
+    finishes, or waits for new chapters at its next slot when the story is ``in_progress``.
     """
     if schedule.catch_up is not CatchUp.SKIP or schedule.slot is None or now - schedule.slot <= OVERDUE:
         return None
@@ -119,6 +137,24 @@ def missed_while_down(schedule: Schedule, now: datetime) -> tuple[int, int, Move
         slot = next(times)
     first, last = schedule.next_installment, min(schedule.total, schedule.next_installment + missed - 1)
     following = last + 1
-    if following > schedule.total:
+    if following > schedule.total and not in_progress:
         return first, last, Move(following, None, None)
     return first, last, Move(following, slot, slot)
+
+
+def next_check(schedule: Schedule, now: datetime) -> Move:
+    """A serial waiting for new chapters found none: the same installment, at the first slot after now."""
+    zone = time_zone(schedule.timezone)
+    slot = next(occurrences(schedule.cadence, zone, max(schedule.slot or now, now), anchor=schedule.anchor))
+    return Move(schedule.next_installment, slot, slot)
+
+
+def slot_after_waiting(schedule: Schedule, now: datetime) -> datetime:
+    """The slot of the first new installment a waiting serial finds.
+
+    Its own slot, or now when slots passed since (the bot was down or busy): while it waited there
+    was nothing to post, so no catch-up policy counts those slots as missed installments.
+    """
+    if schedule.slot is None or now - schedule.slot > OVERDUE:
+        return now
+    return schedule.slot

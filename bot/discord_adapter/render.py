@@ -10,7 +10,7 @@ from bot.app.catchup import CatchupStart
 from bot.app.readings import ControlResult, control_text
 from bot.app.readings import status_text as plain_status_text
 from bot.app.responses import ReactionsReport
-from bot.app.schedules import ScheduleCreated, ScheduleLine, ScheduleReport
+from bot.app.schedules import ScheduleCreated, ScheduleLine, ScheduleReport, state_text, waiting_text
 from bot.app.settings import SettingsResult
 from bot.app.stories import LibraryPage, RatingInfo, Recap, StoryCard
 from bot.core.gating import Venue, may_show_summary
@@ -189,26 +189,34 @@ def schedule_embed(report: ScheduleReport, *, plan: bool = False) -> discord.Emb
     """A schedule's status; with ``plan``, the next posts, the end and the catch-up policy too."""
     s = report.schedule
     colour = discord.Colour.red() if report.problem else discord.Colour.green()
-    embed = discord.Embed(title=clip(f"Schedule #{s.id}: {report.title}", 256), colour=colour)
-    embed.add_field(name="State", value=str(s.state), inline=True)
+    upcoming = report.upcoming
+    waiting = waiting_text(report, stamp(upcoming[0]) if upcoming else "—", bold)
+    embed = discord.Embed(
+        title=clip(f"Schedule #{s.id}: {report.title}", 256),
+        colour=colour,
+        description=clip(waiting, 4000) if waiting else None,
+    )
+    embed.add_field(name="State", value=state_text(s), inline=True)
     embed.add_field(name="Progress", value=f"{min(s.next_installment - 1, s.total)} of {s.total} posted", inline=True)
     embed.add_field(name="Channel", value=f"<#{s.channel_id}>", inline=True)
     embed.add_field(name="Cadence", value=f"{s.cadence.describe()} ({s.timezone})", inline=True)
-    upcoming = report.upcoming
-    embed.add_field(name="Next post", value=stamp(upcoming[0]) if upcoming else "—", inline=True)
+    embed.add_field(
+        name="Next check" if waiting else "Next post", value=stamp(upcoming[0]) if upcoming else "—", inline=True
+    )
     if report.problem:
         embed.add_field(name="What is wrong", value=clip(report.problem, FIELD_VALUE), inline=False)
     if plan:
-        if upcoming:
+        if upcoming and not waiting:  # while waiting, the one time is the next check: no posts are planned
             embed.add_field(name="Next posts", value="\n".join(stamp(t) for t in upcoming[:3]), inline=False)
-            embed.add_field(name="Ends", value=stamp(upcoming[-1], "D"), inline=True)
+            ends = "Ends (so far: a work in progress)" if report.in_progress else "Ends"
+            embed.add_field(name=ends, value=stamp(upcoming[-1], "D"), inline=True)
         embed.add_field(name="If the bot is down", value=str(s.catch_up), inline=True)
     return fit(embed)
 
 
 def schedule_list(lines: list[ScheduleLine]) -> str:
     rows = [
-        f"**#{line.schedule.id}** {line.title} → <#{line.schedule.channel_id}> · {line.schedule.state} · "
+        f"**#{line.schedule.id}** {line.title} → <#{line.schedule.channel_id}> · {state_text(line.schedule)} · "
         f"{min(line.schedule.next_installment - 1, line.schedule.total)}/{line.schedule.total} · "
         f"next {stamp(line.schedule.next_due, 'R')}"
         for line in lines

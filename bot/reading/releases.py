@@ -9,13 +9,14 @@ once; a passing one is the engine's to retry.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.delivery import Outgoing, schedule_stream, serial_nonce
 from bot.core.installments import Installment
 from bot.core.models import StoryRecord
 from bot.core.scope import EVERYTHING, GuildScope
-from bot.core.serials import Schedule, after_release, missed_while_down
+from bot.core.serials import Move, Schedule, after_release, missed_while_down, next_check, slot_after_waiting
 from bot.core.states import Reason, ScheduleState, ThreadMode
 from bot.library.catalog import Catalog
 from bot.reading.delivery import Deliverer
@@ -80,14 +81,19 @@ class Releases:
         schedule = await self.schedules.get(schedule_id)
         if schedule is None or schedule.state is not ScheduleState.ACTIVE or schedule.next_due is None:
             return
-        if schedule.finished:
-            await self.schedules.move(schedule.id, after_release(schedule, self.clock.now()), self.clock.now())
-            return
         record = await self.stories.by_id(schedule.story_id)
         if record is None:
+            if schedule.finished:  # nothing more will come: it ends as it would have
+                await self.schedules.move(schedule.id, Move(schedule.next_installment, None, None), self.clock.now())
+                return
             await self.pause(schedule, Reason.STORY_REMOVED, "The story was removed from the library.")
             return
-        skipped = missed_while_down(schedule, self.clock.now())
+        in_progress = record.meta.in_progress
+        schedule, available = await self._grown(schedule, record)
+        if schedule.next_installment > available:
+            await self._wait_or_finish(schedule, in_progress)
+            return
+        skipped = missed_while_down(schedule, self.clock.now(), in_progress=in_progress)
         if skipped is not None:
             first, last, move = skipped
             span = f"installment {first}" if first == last else f"installments {first} to {last}"
@@ -107,7 +113,33 @@ class Releases:
             await self.pause(schedule, Reason.DELIVERY, exc.reason)
             return
         now = self.clock.now()
-        await self.schedules.move(schedule.id, after_release(schedule, now), now)
+        await self.schedules.move(schedule.id, after_release(schedule, now, in_progress=in_progress), now)
+
+    async def _grown(self, schedule: Schedule, record: StoryRecord) -> tuple[Schedule, int]:
+        """The schedule with the story's installments now counted, and how many there are.
+
+        A story updated in place (a work in progress gaining chapters; possibly from another process
+        sharing the database) has a new content hash, so it is cut again; installments never span
+        chapters, so the ones already posted are unchanged and new ones only add to ``total``.
+        """
+        available = len(await self.installments(schedule, record))
+        if available <= schedule.total:
+            return schedule, available
+        now = self.clock.now()
+        slot = slot_after_waiting(schedule, now) if schedule.finished else schedule.slot
+        await self.schedules.grow(schedule.id, available, slot, now)
+        log.info(
+            "Schedule %s: %s now has %s installments (was %s)", schedule.id, record.title, available, schedule.total
+        )
+        return replace(schedule, total=available, slot=slot), available
+
+    async def _wait_or_finish(self, schedule: Schedule, in_progress: bool) -> None:
+        """Nothing to post: a work in progress waits for the next slot, silently; a complete story ends."""
+        now = self.clock.now()
+        if in_progress:
+            await self.schedules.move(schedule.id, next_check(schedule, now), now)
+        else:
+            await self.schedules.move(schedule.id, Move(schedule.next_installment, None, None), now)
 
     async def _post(self, schedule: Schedule, record: StoryRecord) -> None:
         """Every message of the next installment, each exactly once, resuming after any crash."""

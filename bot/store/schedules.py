@@ -151,6 +151,13 @@ class ScheduleRepository:
             state,
         )
 
+    async def grow(self, schedule_id: int, total: int, slot: datetime | None, now: datetime) -> None:
+        """The story gained installments (a work in progress was updated): ``total`` grows, never shrinks.
+
+        ``slot`` is the one the next installment belongs to (a serial that waited may post on a new one).
+        """
+        await self._set(schedule_id, now, "total = max(total, ?), slot = coalesce(?, slot)", total, _iso(slot))
+
     async def release_now(self, schedule_id: int, now: datetime) -> None:
         await self._set(schedule_id, now, "next_due = ?, slot = ?", now.isoformat(), now.isoformat())
 
