@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.app.ports import Fetched, ShelfLimits
 from bot.core.scope import EVERYTHING, GuildScope
 from bot.library.catalog import Catalog
 from bot.library.importer import Importer
@@ -17,6 +18,7 @@ from bot.store.outbox import OutboxRepository
 from bot.store.readings import LiveReadingRepository, ReaderProgressRepository
 from bot.store.responses import ResponseRepository
 from bot.store.schedules import ScheduleRepository
+from bot.store.shelves import ShelfRepository
 from bot.store.stories import StoryRepository
 
 
@@ -44,6 +46,13 @@ class Services:
             installment_minutes=settings.installment_minutes,
         )
         self.importer = Importer(self.stories, settings.stories_dir, now)
+        self.shelves = ShelfRepository(db, self.stories)
+        self.shelf_limits = ShelfLimits(
+            max_file_bytes=settings.max_upload_bytes,
+            max_stories=settings.shelf_max_stories,
+            max_bytes=settings.shelf_max_bytes,
+        )
+        self.fetcher = LinkFetcher(timeout=settings.fetch_timeout, max_bytes=settings.max_upload_bytes)
 
     def readings(self, publisher: Publisher, clock: Clock, scope: GuildScope = EVERYTHING) -> Readings:
         """Live and serial readings for one front end, posting through ``publisher`` for ``scope``'s servers."""
@@ -58,3 +67,22 @@ class Services:
             schedules=self.schedules,
             outbox=self.outbox,
         )
+
+
+class LinkFetcher:
+    """Story pages fetched through FanFicFare (the optional ``fetch`` extra) in a process of its own."""
+
+    def __init__(self, *, timeout: float, max_bytes: int) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    @property
+    def available(self) -> bool:
+        from bot.library.fetch import fetch_available  # only when a link is imported
+
+        return fetch_available()
+
+    async def __call__(self, url: str) -> Fetched:
+        from bot.library.fetch import fetch_story
+
+        return await fetch_story(url, timeout=self.timeout, max_bytes=self.max_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,35 @@ from bot.store.guilds import GuildSettingsRepository
 from bot.store.readings import ReaderProgressRepository
 from bot.store.responses import ResponseRepository
 from bot.store.schedules import ScheduleRepository
+from bot.store.shelves import ShelfRepository
 from bot.store.stories import StoryRepository
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfLimits:
+    max_file_bytes: int
+    max_stories: int
+    max_bytes: int
+
+
+class Fetched(Protocol):
+    """What a link gave: the story's canonical address, a file name whose suffix names the format, the bytes."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class Fetcher(Protocol):
+    """Fetches a story page in a process of its own, within a time and size limit."""
+
+    @property
+    def available(self) -> bool: ...
+
+    async def __call__(self, url: str) -> Fetched: ...
 
 
 class ServicesPort(Protocol):
@@ -31,6 +60,12 @@ class ServicesPort(Protocol):
     def schedules(self) -> ScheduleRepository: ...
     @property
     def responses(self) -> ResponseRepository: ...
+    @property
+    def shelves(self) -> ShelfRepository: ...
+    @property
+    def shelf_limits(self) -> ShelfLimits: ...
+    @property
+    def fetcher(self) -> Fetcher: ...
 
 
 def rating_level(text: str) -> Rating:

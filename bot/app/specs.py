@@ -102,6 +102,7 @@ EVERY = "daily, weekdays, weekly, friday, 6 hours, or cron"
 AT = "Local time of day, e.g. 20:00"
 ROLE = "A role to mention on each release"
 CATCH_UP_HELP = "What to do after the bot was down"
+LINK = "A story's page on a site FanFicFare supports (AO3, FanFiction.net, …)"
 UNDESCRIBED = "…"  # what Discord shows for an option nobody described
 
 
@@ -182,6 +183,23 @@ COMMANDS: tuple[Command, ...] = (
             Option("threads", Kind.BOOL, "Open each live reading in a new thread"),
             Option("timezone", Kind.STR, "The server's time zone, e.g. Europe/Paris", autocomplete=True),
         ),
+        guild_only=True,
+        admin=True,
+    ),
+    Command(
+        ("import",),
+        "Add a story to this server's shelf, from a file or a link (admins).",
+        (
+            Option("file", Kind.ATTACHMENT, "A story file: .txt, .md, .html or .epub"),
+            Option("url", Kind.STR, LINK, max_length=2000),
+        ),
+        guild_only=True,
+        admin=True,
+    ),
+    Command(
+        ("remove",),
+        "Remove a story this server added with /import; its readings end (admins).",
+        (Option("story", Kind.STR, "A story on this server's shelf", required=True, autocomplete=True),),
         guild_only=True,
         admin=True,
     ),

@@ -10,6 +10,7 @@ from bot.app.readings import LiveReadingUseCases, PrivateReadings
 from bot.app.responses import Responses
 from bot.app.schedules import Schedules
 from bot.app.settings import GuildSettingsUseCases
+from bot.app.shelf import Shelf
 from bot.app.stories import Stories
 from bot.reading.ports import Clock
 from bot.reading.readings import Readings
@@ -24,6 +25,7 @@ class App:
     schedules: Schedules
     responses: Responses
     settings: GuildSettingsUseCases
+    shelf: Shelf
 
     @classmethod
     def build(cls, services: ServicesPort, readings: Readings, clock: Clock) -> App:
@@ -36,4 +38,5 @@ class App:
             schedules=Schedules(services, readings),
             responses=Responses(services, clock),
             settings=GuildSettingsUseCases(services),
+            shelf=Shelf(services, stories, readings, clock),
         )

@@ -24,6 +24,7 @@ from bot.app.readings import control_text, status_text
 from bot.app.responses import ReactionsReport
 from bot.app.schedules import ScheduleChange, ScheduleRequest
 from bot.app.settings import SettingsChange
+from bot.app.shelf import imported_text, removed_text
 from bot.app.specs import BY_PATH, COMMANDS, FEEDBACK_TEXT
 from bot.app.wiring import App
 from bot.console import render
@@ -103,6 +104,8 @@ class Console:
             ("catchup",): self.catchup,
             ("reactions",): self.reactions,
             ("feedback",): self.feedback,
+            ("import",): self.import_story,
+            ("remove",): self.remove,
         }
         missing = set(BY_PATH) - set(self.handlers)
         assert not missing, f"console commands missing: {sorted(missing)}"
@@ -224,7 +227,9 @@ class Console:
 
     async def library(self, call: Invocation, page: int = 0) -> None:
         v = call.values
-        result = await self.app.stories.library(search=v["search"], fandom=v["fandom"], rating=v["rating"], page=page)
+        result = await self.app.stories.library(
+            search=v["search"], fandom=v["fandom"], rating=v["rating"], page=page, guild_id=self.actor.guild_id
+        )
         self.say(render.library_page(result))
         nav: list[tuple[str, Action]] = []
         if result.page > 0:
@@ -363,6 +368,29 @@ class Console:
             self.say("Thank you: your feedback is saved for the author.")
 
         self._form = submit
+
+    # The shelf -------------------------------------------------------------------------
+
+    async def import_story(self, call: Invocation) -> None:
+        file: Path | None = call.values.get("file")
+        url: str | None = call.values.get("url") or None
+        declared = (file.name, (await asyncio.to_thread(file.stat)).st_size) if file is not None else None
+        self.app.shelf.check_request(self.actor, file=declared, url=url)
+        if file is not None:
+            data = await asyncio.to_thread(file.read_bytes)
+            imported = await self.app.shelf.import_file(self.actor, file.name, data)
+        else:
+            assert url is not None  # check_request insists on one of the two
+
+            async def progress(text: str) -> None:
+                self.say(text)
+
+            imported = await self.app.shelf.import_link(self.actor, url, progress)
+        self.say(imported_text(imported))
+        self.say(render.story_card(imported.card))
+
+    async def remove(self, call: Invocation) -> None:
+        self.say(removed_text(await self.app.shelf.remove(self.actor, call.values["story"])))
 
     # The session -----------------------------------------------------------------------
 

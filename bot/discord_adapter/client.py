@@ -28,6 +28,7 @@ EXTENSIONS = (
     "bot.discord_adapter.cogs.schedule",
     "bot.discord_adapter.cogs.catchup",
     "bot.discord_adapter.cogs.responses",
+    "bot.discord_adapter.cogs.shelf",
 )
 SYNC_HASH_KEY = "command_tree_hash"
 

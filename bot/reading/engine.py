@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.errors import DatabaseBusy
 from bot.reading.alarm import Alarm
@@ -65,6 +66,7 @@ class DeliveryEngine:
         self._inflight: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._waiting: dict[tuple[str, int], Waiting] = {}
         self._task: asyncio.Task[None] | None = None
+        self._notices: set[asyncio.Task[None]] = set()
 
     def register(self, job: Job) -> None:
         self._jobs[job.kind] = job
@@ -82,7 +84,7 @@ class DeliveryEngine:
 
     async def close(self) -> None:
         """Stop every step where it is; the outbox and due times carry on at the next start."""
-        tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
+        tasks = [t for t in (self._task, *self._inflight.values(), *self._notices) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -91,8 +93,8 @@ class DeliveryEngine:
 
     async def idle(self) -> None:
         """Until no step is under way (tests and the console wait on this)."""
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
+        while self._inflight or self._notices:
+            await asyncio.gather(*self._inflight.values(), *self._notices, return_exceptions=True)
 
     def tasks(self) -> int:
         """The engine's tasks: the dispatcher, the send queue's worker, and each step under way."""
@@ -103,6 +105,15 @@ class DeliveryEngine:
     def wake(self, when: datetime | None = None) -> None:
         """Something became due (at ``when``): look again if that is sooner than planned."""
         self.alarm.ring(when)
+
+    def post_later(self, notice: Coroutine[Any, Any, None], name: str) -> None:
+        """Post a notice once the send queue has room, without keeping a command waiting for it.
+
+        A command must answer within Discord's three seconds; a busy queue can take longer.
+        """
+        task = asyncio.create_task(_logged(notice, name), name=name)
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     def cancel(self, kind: str, key: int) -> None:
         """Stop a step under way and forget its retry (the reading or schedule is going away)."""
@@ -192,3 +203,10 @@ class DeliveryEngine:
         until = self.clock.now() + timedelta(seconds=backoff(attempt))
         self._waiting[ident] = Waiting(reason, until, attempt)
         log.warning("%s %s: %s; retrying in %.0f s", ident[0], ident[1], reason, backoff(attempt))
+
+
+async def _logged(notice: Coroutine[Any, Any, None], name: str) -> None:
+    try:
+        await notice
+    except Exception:  # a notice is best effort; nobody awaits it to see the error
+        log.exception("%s failed", name)

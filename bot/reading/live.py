@@ -113,6 +113,14 @@ class LiveReadings:
         self.engine.wake(reading.next_due)
         return await self.status(channel_id)
 
+    async def end_for_story(self, guild_id: int, story_id: int, notice: str) -> int:
+        """End the server's live readings of a story that is gone, telling each channel why."""
+        ended = await self.readings.for_story(guild_id, story_id)
+        for row in ended:
+            await self.control(row.channel_id, Control.STOP)
+            self.engine.post_later(self.deliverer.notice(guild_id, row.channel_id, notice), f"notice-{row.channel_id}")
+        return len(ended)
+
     async def get(self, channel_id: int) -> LiveReading | None:
         """The live reading in a channel, if there is one."""
         return await self.readings.get(channel_id)

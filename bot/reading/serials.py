@@ -199,6 +199,15 @@ class Serials:
             self.engine.wake(retimed[0])
         return await self.get(guild_id, schedule_id)
 
+    async def end_for_story(self, guild_id: int, story_id: int, notice: str) -> int:
+        """End the server's serials of a story that is gone, telling each channel why."""
+        ended = [s for s in await self.schedules.for_guild(guild_id) if s.story_id == story_id]
+        for schedule in ended:
+            await self.cancel(guild_id, schedule.id)
+            posting = self.deliverer.notice(guild_id, schedule.target, notice)
+            self.engine.post_later(posting, f"notice-{schedule.target}")
+        return len(ended)
+
     async def cancel(self, guild_id: int, schedule_id: int) -> None:
         schedule = await self.get(guild_id, schedule_id)
         self.engine.cancel(KIND, schedule.id)  # a release under way stops where it is

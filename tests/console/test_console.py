@@ -47,6 +47,7 @@ def example(parameter) -> str:
         AppCommandOptionType.channel: "#console",
         AppCommandOptionType.role: "<@&42>",
         AppCommandOptionType.user: "<@1>",
+        AppCommandOptionType.attachment: str(SHIPPED_STORY),
     }[parameter.type]
 
 
@@ -228,6 +229,9 @@ async def test_quit_mid_reading_stops_and_the_next_start_resumes_it_with_every_m
         session = asyncio.create_task(first.run(stdin, interactive=False))
         os.write(write_end, b"/story fight-for-me\n")
         await until(lambda: plain_words(story_part(out1.getvalue(), CHOICES)) != [])
+        async with asyncio.timeout(15):  # printed is not yet recorded: quit once a message is
+            while (await first.app.readings.status(first.actor)).position == 0:
+                await asyncio.sleep(0.01)
         os.write(write_end, b"/quit\n")
         assert await asyncio.wait_for(session, 15) == 0
         os.close(write_end)
