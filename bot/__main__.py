@@ -9,12 +9,18 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import tomllib
 from collections.abc import Awaitable, Callable
+from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
+import bot
 from bot.cli_output import ExitCode, ProgressBar, library_table, quiet_broken_stdout
 from bot.core.errors import StorytellerError
+from bot.library.loader import scan_folder
 from bot.services import Services as App
 from bot.settings import Settings, SettingsError
 from bot.store.database import Database
@@ -145,12 +151,143 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+class Check(NamedTuple):
+    """One line of ``python -m bot check``: passed when ``code`` is 0, else the exit code it stands for."""
+
+    code: int
+    text: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.code == ExitCode.OK else '✗'} {self.text}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``check``: one line per check; exit 0 when all pass, else the code of the first that failed.
+
+    ``--health`` only asks whether the running bot is connected (its heartbeat is fresh), and exits
+    0 or 1 only: a container health check reserves 2. Neither opens a gateway connection.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(Check(ExitCode.USAGE, f"configuration: {exc}").line())
+        return ExitCode.FAILED if args.health else ExitCode.USAGE
+    if args.health:
+        checks = [check_heartbeat(settings)]
+    else:
+        from bot.discord_adapter.runner import setup_logging
+
+        setup_logging(settings)
+        where = ".env and the environment" if Path(".env").is_file() else "the environment; no .env here"
+        configuration = Check(ExitCode.OK, f"configuration: every setting can be used (from {where})")
+        stories = check_stories_folder(settings.stories_dir)
+        new = not settings.database_path.exists()
+        database, discord = asyncio.run(_database_and_discord(settings, new))
+        checks = [configuration, database, stories, discord]
+    for check in checks:
+        line = check.line()
+        print(line.replace(settings.discord_token, "[token hidden]") if settings.discord_token else line)
+    return next((c.code for c in checks if c.code != ExitCode.OK), ExitCode.OK)
+
+
+async def _database_and_discord(settings: Settings, new: bool) -> tuple[Check, Check]:
+    return await check_database(settings, new), await check_discord(settings)
+
+
+async def check_database(settings: Settings, new: bool) -> Check:
+    """Open it as every command does: it opens, passes quick_check and takes a write (a new file is created)."""
+    path = settings.database_path
+    try:
+        async with await Database.open(path, create_folder=settings.creates_database_folder) as db:
+            stories = await App(settings, db).stories.count()
+            schema = await db.user_version()
+    except StorytellerError as exc:
+        return Check(int(getattr(exc, "exit_code", ExitCode.FAILED)), str(exc))
+    library = "created: a new, empty library" if new else f"{stories} stor{'y' if stories == 1 else 'ies'}"
+    return Check(ExitCode.OK, f"database {path}: opens, passes quick_check, takes writes (schema {schema}; {library})")
+
+
+def check_stories_folder(folder: Path) -> Check:
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        return Check(ExitCode.FAILED, f"stories folder {folder}: {problem}; create it, or set STORIES_DIR")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return Check(ExitCode.FAILED, f"stories folder {folder}: not readable; make it readable for this user")
+    scan = scan_folder(folder.resolve())
+    count = len(scan.stories)
+    text = f"stories folder {folder}: {count} story file{'s' * (count != 1)}"
+    return Check(ExitCode.OK, text + (f", {len(scan.skipped)} other files skipped" if scan.skipped else ""))
+
+
+async def check_discord(settings: Settings) -> Check:
+    """With a token, the login request alone; without one, what ``python -m bot`` will do instead."""
+    if not settings.has_token:
+        return Check(
+            ExitCode.OK,
+            "Discord: no DISCORD_TOKEN set; `python -m bot` opens the offline console at a terminal "
+            "(and exits 2 anywhere else)",
+        )
+    from bot.discord_adapter.runner import DiscordUnreachable, TokenRefused, probe_login
+
+    try:
+        who = await probe_login(settings)
+    except TokenRefused as exc:
+        return Check(exc.exit_code, "Discord: token refused; check DISCORD_TOKEN in .env (Bot → Reset Token)")
+    except DiscordUnreachable as exc:
+        return Check(exc.exit_code, f"Discord unreachable: {exc}")
+    return Check(ExitCode.OK, f"Discord: token accepted as {who}")
+
+
+def check_heartbeat(settings: Settings) -> Check:
+    """Is the running bot connected? It touches its heartbeat file every 30 s while it is."""
+    from bot.discord_adapter.heartbeat import STALE_AFTER, heartbeat_age, heartbeat_path
+
+    path = heartbeat_path(settings.database_path)
+    try:
+        age = heartbeat_age(path)
+    except OSError as exc:
+        return Check(ExitCode.FAILED, f"bot: cannot read the heartbeat {path} ({exc.strerror})")
+    if age is None:
+        return Check(
+            ExitCode.FAILED,
+            f"bot: no heartbeat at {path}: not running on Discord, or not connected yet (the console writes none)",
+        )
+    if age >= STALE_AFTER:
+        return Check(ExitCode.FAILED, f"bot: last heartbeat {age:.0f} s ago at {path}: not connected to Discord")
+    return Check(ExitCode.OK, f"bot: connected to Discord (heartbeat {age:.0f} s ago)")
+
+
+def package_version() -> str:
+    """The installed package's version; in a checkout that was never installed, pyproject.toml's."""
+    try:
+        return metadata.version("storyteller-bot")
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        with (Path(__file__).resolve().parent.parent / "pyproject.toml").open("rb") as file:
+            return str(tomllib.load(file)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return bot.__version__
+
+
+class PrintVersion(argparse.Action):
+    """``--version``: ``storyteller 0.1.0``, looked up only when asked (the metadata takes tens of ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"storyteller {package_version()}")
+        parser.exit()
+
+
 Command = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storyteller", description="Paced serial readings of stories in Discord.")
-    parser.set_defaults(command=cmd_run)
+    parser.add_argument("--version", action=PrintVersion)
+    parser.set_defaults(command=cmd_run, standalone=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import story files into the library (default: the stories folder)")
@@ -184,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="what Discord answered the bot's requests: 429s, 5xx, invalid requests")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(command=cmd_stats)
+
+    p = sub.add_parser("check", help="check the settings, the database, the stories folder and Discord, then exit")
+    p.add_argument(
+        "--health", action="store_true", help="only whether the running bot is connected (for health checks)"
+    )
+    p.set_defaults(standalone=cmd_check)  # it reports a bad setting or database as a line of its own
     return parser
 
 
@@ -229,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.standalone is not None:
+        try:
+            return int(args.standalone(args))
+        except KeyboardInterrupt:
+            return ExitCode.INTERRUPTED
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

@@ -1,4 +1,4 @@
-"""Running the bot as a process: endpoints, logging, signals, and the sync command.
+"""Running the bot as a process: endpoints, logging, signals, the heartbeat, the sync command and the login probe.
 
 Network trouble never shows as a traceback: at login it ends the process with one line
 (:class:`DiscordUnreachable`, :class:`TokenRefused`); once connected, discord.py reconnects by
@@ -9,9 +9,11 @@ one line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+from collections.abc import Iterator
 
 import aiohttp
 import discord
@@ -19,6 +21,7 @@ import yarl
 
 from bot.core.errors import StorytellerError
 from bot.discord_adapter.client import StoryBot
+from bot.discord_adapter.heartbeat import Heartbeat, heartbeat_path
 from bot.reading.ports import Clock
 from bot.services import Services
 from bot.settings import Settings
@@ -135,14 +138,43 @@ class DiscordUnreachable(StorytellerError):
         super().__init__(text.replace(token, "[token hidden]") if token else text)
 
 
-async def _login(bot: StoryBot, token: str) -> None:
-    """Log in over REST: a refused token or an unreachable Discord becomes one line."""
+@contextlib.contextmanager
+def login_errors(token: str) -> Iterator[None]:
+    """Logging in: a refused token or an unreachable Discord becomes one line."""
     try:
-        await bot.login(token)
+        yield
     except discord.LoginFailure:
         raise TokenRefused() from None
     except (*NETWORK_ERRORS, discord.HTTPException) as exc:
         raise DiscordUnreachable(exc, token) from None
+
+
+async def _login(bot: StoryBot, token: str) -> None:
+    """Log in over REST: a refused token or an unreachable Discord becomes one line."""
+    with login_errors(token):
+        await bot.login(token)
+
+
+PROBE_TIMEOUT = 30.0  # seconds: longer than discord.py's own retries of a 500, 502 or 504
+
+
+async def probe_login(settings: Settings) -> str:
+    """``python -m bot check``: the login request alone (GET /users/@me); the bot user, as "name (id N)".
+
+    Raises :class:`TokenRefused` or :class:`DiscordUnreachable`, as logging in does. Nothing else
+    is sent: no gateway connection, no command sync.
+    """
+    use_endpoints(settings)
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    try:
+        with login_errors(settings.discord_token):
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                user = await http.static_login(settings.discord_token)
+    finally:
+        await http.close()
+    discriminator = user.get("discriminator", "0")
+    name = user["username"] + (f"#{discriminator}" if discriminator not in ("0", "") else "")
+    return f"{name} (id {user['id']})"
 
 
 def use_endpoints(settings: Settings) -> None:
@@ -151,6 +183,11 @@ def use_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def gateway_connected(bot: discord.Client) -> bool:
+    """Ready, and the gateway socket open: what the heartbeat vouches for."""
+    return bot.is_ready() and not bot.is_closed() and bot.ws is not None and bot.ws.open
 
 
 def build_bot(services: Services) -> StoryBot:
@@ -175,7 +212,7 @@ async def run_bot(settings: Settings, services: Services) -> int:
         except NETWORK_ERRORS as exc:  # a gateway failure discord.py does not retry
             raise DiscordUnreachable(exc, settings.discord_token) from None
 
-    async with bot:
+    async with bot, Heartbeat(heartbeat_path(settings.database_path), lambda: gateway_connected(bot)):
         runner = asyncio.create_task(serve(), name="discord")
         stopper = asyncio.create_task(stopping.wait(), name="signals")
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
