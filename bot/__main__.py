@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import bot
+from bot.app.intake import Intake, Outcome
 from bot.cli_output import ExitCode, ProgressBar, library_table, quiet_broken_stdout
 from bot.core.errors import StorytellerError
 from bot.library.loader import scan_folder
+from bot.reading.ports import Clock
 from bot.services import Services as App
 from bot.settings import Settings, SettingsError
 from bot.store.database import Database
@@ -34,14 +36,49 @@ HOW_TO_CONNECT = (
 
 
 async def cmd_import(app: App, args: argparse.Namespace) -> int:
-    bar = ProgressBar()
-    paths = [Path(p) for p in args.paths] or None
-    report = await app.importer.import_paths(paths, progress=bar)
-    bar.finish()
-    for result in report.results:
-        print(result.line())
-    print(report.summary())
-    return 1 if report.failed else 0
+    links = [p for p in args.paths if is_link(p)]
+    paths = [Path(p) for p in args.paths if not is_link(p)]
+    failed = False
+    if paths or not links:
+        bar = ProgressBar()
+        report = await app.importer.import_paths(paths or None, progress=bar)
+        bar.finish()
+        for result in report.results:
+            print(result.line())
+        print(report.summary())
+        failed = bool(report.failed)
+    intake = Intake(app, Clock.system())
+    for url in links:
+        try:
+            saved = await intake.link(None, url, progress=_say)
+        except StorytellerError as exc:
+            print(f"✗ {url}: {exc}")
+            failed = True
+            continue
+        record = saved.record
+        print(f"✓ {url}: {saved.outcome} as {record.slug} in the shared library ({record.chapter_count} chapters)")
+    return 1 if failed else 0
+
+
+async def cmd_update(app: App, args: argparse.Namespace) -> int:
+    """``update``: fetch every story that came from a link again; new chapters appear in place."""
+    results = await Intake(app, Clock.system()).refresh_links(progress=lambda r: print(r.line()))
+    if not results:
+        print("No stories came from a link: nothing to update. `python -m bot import URL` adds one.")
+        return 0
+    updated = sum(r.saved is not None and r.saved.outcome == Outcome.UPDATED for r in results)
+    failed = sum(r.saved is None for r in results)
+    unchanged = len(results) - updated - failed
+    print(f"{len(results)} linked stories: {updated} updated, {unchanged} unchanged, {failed} failed")
+    return 1 if failed else 0
+
+
+def is_link(argument: str) -> bool:
+    return argument.lower().startswith(("http://", "https://"))
+
+
+async def _say(text: str) -> None:
+    print(text, flush=True)
 
 
 async def cmd_stories(app: App, args: argparse.Namespace) -> int:
@@ -290,9 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(command=cmd_run, standalone=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    p = sub.add_parser("import", help="import story files into the library (default: the stories folder)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="story files or folders")
+    p = sub.add_parser(
+        "import", help="import story files, folders or links into the shared library (default: the stories folder)"
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH|URL", help="story files, folders, or story pages (needs [fetch])")
     p.set_defaults(command=cmd_import)
+
+    p = sub.add_parser("update", help="fetch every story that came from a link again, for new chapters")
+    p.set_defaults(command=cmd_update)
 
     p = sub.add_parser("stories", help="list the library")
     p.add_argument("--json", action="store_true", help="print JSON objects instead of a table")

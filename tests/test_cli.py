@@ -1,5 +1,6 @@
 """The operator commands, run as the real process against a real database file."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -159,3 +160,35 @@ def test_stats_reports_the_request_counts_the_bot_saved(tmp_path):
     asyncio.run(save())
     saved = run(tmp_path, "stats", "--json")
     assert saved.returncode == 0 and saved.stdout.strip().startswith("{")
+
+
+needs_fanficfare = pytest.mark.skipif(
+    importlib.util.find_spec("fanficfare") is None,
+    reason="FanFicFare is not installed: pip install -e '.[test,fetch]' to test importing links",
+)
+OFFLINE = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+
+
+@needs_fanficfare
+def test_import_takes_links_into_the_shared_library_and_update_fetches_them_again(workdir):
+    """FanFicFare's offline test site (http://test1.com?sid=N); a request beyond it would hit a closed port."""
+    imported = run(workdir, "import", "http://test1.com?sid=2", "http://test1.com?sid=666", env=OFFLINE)
+    assert imported.returncode == 1  # one link failed
+    lines = imported.stdout.splitlines()
+    assert "✓ http://test1.com?sid=2: added as test-story-title-2 in the shared library (9 chapters)" in lines
+    assert any(line.startswith("✗ http://test1.com?sid=666: There is no story") for line in lines)
+    assert "Traceback" not in imported.stderr
+    listed = json.loads(run(workdir, "stories", "--json").stdout)
+    assert [(s["slug"], s["author"], s["chapters"]) for s in listed] == [("test-story-title-2", "Test Author aa", 9)]
+
+    updated = run(workdir, "update", env=OFFLINE)
+    assert updated.returncode == 0, updated.stderr
+    assert updated.stdout.splitlines()[-1].startswith("1 linked stories: ")
+    assert "test-story-title-2 (shared)" in updated.stdout
+    again = json.loads(run(workdir, "stories", "--json").stdout)
+    assert [s["slug"] for s in again] == ["test-story-title-2"]  # in place: no second story
+
+
+def test_update_without_linked_stories_says_so(workdir):
+    result = run(workdir, "update")
+    assert result.returncode == 0 and "No stories came from a link" in result.stdout

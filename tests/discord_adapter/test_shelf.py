@@ -160,24 +160,25 @@ GROWING = "[teststory:1001]\ntitle:A Growing Story\nauthor:Pat\nstatus:In-Progre
 async def test_a_link_is_fetched_read_in_its_server_and_updated_in_place(
     simcord_env, world, offline_links, monkeypatch
 ):
-    """FanFicFare's offline test site makes ``[teststory:N]`` stories up from its config."""
+    """FanFicFare's offline test site makes ``[teststory:N]`` stories up from its config. Its chapters
+    after the first print the time they were made, so the unchanged re-import has one chapter."""
     _, channel, admin, member = world
-    monkeypatch.setattr(fetch, "_TEST_SITE_INI", GROWING.format("Prologue,Chapter 1"))
+    monkeypatch.setattr(fetch, "_TEST_SITE_INI", GROWING.format("Prologue"))
     result = await admin.slash(channel, "import", url="http://test1.com?sid=1001")
     assert result.ephemeral
     text = result.response.content
     assert "Added **A Growing Story** to this server's shelf" in text and "A work in progress" in text
     card = result.response.embeds[0]
-    assert any(f.name == "Length" and "2 chapters" in f.value for f in card.fields)
+    assert any(f.name == "Length" and "1 chapter" in f.value for f in card.fields)
     story = await member.slash(channel, "summary", title="a-growing-story")
     assert story.response.embeds[0].title == "A Growing Story"
 
     again = await admin.slash(channel, "import", url="http://test1.com?sid=1001")
     assert "unchanged since the last import" in again.response.content
-    monkeypatch.setattr(fetch, "_TEST_SITE_INI", GROWING.format("Prologue,Chapter 1,Chapter 2"))
+    monkeypatch.setattr(fetch, "_TEST_SITE_INI", GROWING.format("Prologue,Chapter 1"))
     grown = await admin.slash(channel, "import", url="http://test1.com?sid=1001")
     assert "Updated **A Growing Story**" in grown.response.content
-    assert any(f.name == "Length" and "3 chapters" in f.value for f in grown.response.embeds[0].fields)
+    assert any(f.name == "Length" and "2 chapters" in f.value for f in grown.response.embeds[0].fields)
     assert grown.response.embeds[0].footer.text == "/story a-growing-story"  # the same slug
 
 

@@ -1,0 +1,189 @@
+"""Stories that enter the library one at a time: an upload or a link, onto a server's shelf or the
+shared library, and refreshing every linked story.
+
+This is the part of ``/import`` that needs no member and no readings, so the operator's command
+line (``python -m bot import URL``, ``python -m bot update``) uses it as the Discord command does.
+``guild_id`` ``None`` is the shared library: no quota applies there, since only the operator adds
+to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from bot.app.ports import ServicesPort
+from bot.core.errors import FetchUnavailable, ImportRefused, StoryFileError, StorytellerError, echo
+from bot.core.models import StoryRecord
+from bot.core.slugs import slugify
+from bot.library.importer import content_hash, story_digest
+from bot.library.loader import STORY_SUFFIXES, StoryFile, parse_story_file
+from bot.library.parsed import ParsedStory
+from bot.reading.ports import Clock
+
+Progress = Callable[[str], Awaitable[None]]
+
+
+class Outcome:
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # the same file or link again, with nothing new
+    ALREADY = "already"  # the same content is already in the library this shelf sees
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    outcome: str
+    record: StoryRecord
+    notices: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """One linked story after ``python -m bot update``: saved, or why not."""
+
+    slug: str
+    guild_id: int | None
+    url: str
+    saved: Saved | None
+    problem: str = ""
+
+    def line(self) -> str:
+        shelf = "shared" if self.guild_id is None else f"server {self.guild_id}"
+        if self.saved is None:
+            return f"✗ {self.slug} ({shelf}): {self.problem}"
+        mark = "✓" if self.saved.outcome in (Outcome.ADDED, Outcome.UPDATED) else "·"
+        chapters = self.saved.record.chapter_count
+        return f"{mark} {self.slug} ({shelf}): {self.saved.outcome}, {chapters} chapter{'s' * (chapters != 1)}"
+
+
+class Intake:
+    def __init__(self, services: ServicesPort, clock: Clock) -> None:
+        self.repository = services.stories
+        self.shelves = services.shelves
+        self.limits = services.shelf_limits
+        self.fetcher = services.fetcher
+        self.clock = clock
+
+    def check_file(self, name: str, size: int) -> None:
+        """A file's name and size, before anything of it is read."""
+        if PurePath(name).suffix.lower() not in STORY_SUFFIXES:
+            readable = ", ".join(sorted(STORY_SUFFIXES))
+            raise ImportRefused(f"`{echo(name)}` is not a story file Storyteller reads ({readable}).")
+        if size > self.limits.max_file_bytes:
+            raise ImportRefused(
+                f"`{echo(name)}` is {megabytes(size)}; stories added from Discord or a link may be at most "
+                f"{megabytes(self.limits.max_file_bytes)}."
+            )
+
+    async def file(self, guild_id: int | None, filename: str, data: bytes) -> Saved:
+        name = safe_filename(filename)
+        self.check_file(name, len(data))
+        return await self._save(guild_id, StoryFile(PurePath(name), data, None, None), name, "")
+
+    async def link(self, guild_id: int | None, url: str, progress: Progress | None = None) -> Saved:
+        """A story page on a site FanFicFare knows, fetched in its own process."""
+        if not self.fetcher.available:
+            raise FetchUnavailable()
+        if progress:
+            await progress(f"Fetching <{echo(url, 200)}>… this can take a minute.")
+        fetched = await self.fetcher(url)
+        if len(fetched.data) > self.limits.max_file_bytes:
+            raise ImportRefused(
+                f"<{echo(fetched.url, 200)}> is {megabytes(len(fetched.data))}; stories added from a link may be "
+                f"at most {megabytes(self.limits.max_file_bytes)}."
+            )
+        if progress:
+            await progress("Fetched. Reading the story…")
+        file = StoryFile(PurePath(safe_filename(fetched.filename)), fetched.data, None, None)
+        return await self._save(guild_id, file, fetched.url, fetched.url)
+
+    async def refresh_links(self, progress: Callable[[Refreshed], None] | None = None) -> list[Refreshed]:
+        """Fetch every linked story on every shelf again; new chapters appear in place.
+
+        One link that fails (gone, unreachable, over the limit) is reported and the rest go on.
+        """
+        results = []
+        for linked in await self.shelves.linked():
+            try:
+                saved = await self.link(linked.guild_id, linked.source_url)
+                result = Refreshed(linked.slug, linked.guild_id, linked.source_url, saved)
+            except StorytellerError as exc:
+                result = Refreshed(linked.slug, linked.guild_id, linked.source_url, None, str(exc))
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+
+    async def _save(self, guild_id: int | None, file: StoryFile, source: str, url: str) -> Saved:
+        known = await self.shelves.from_source(source, guild_id)
+        parsed = None
+        if url:  # a fetched file carries the time it was packaged: its story, not its bytes, says what changed
+            parsed = await _parse(file)
+            digest = story_digest(parsed.story)
+        else:
+            digest = content_hash(file)
+        if known is not None and known.content_hash == digest:
+            return Saved(Outcome.UNCHANGED, known, ())
+        same = await self.shelves.with_content(digest, guild_id)
+        if same is not None and (known is None or same.id != known.id):
+            return Saved(Outcome.ALREADY, same, ())
+        if parsed is None:
+            parsed = await _parse(file)
+        if guild_id is not None:
+            await self._check_room(guild_id, len(file.data), known)
+        story = parsed.story
+        record, created = await self.repository.save(
+            story,
+            source_path=source,
+            source_format=parsed.format,
+            content_hash=digest,
+            slug=slugify(story.meta.title),
+            now=self.clock.now(),
+            guild_id=guild_id,
+            source_url=url,
+            size=len(file.data),
+        )
+        return Saved(Outcome.ADDED if created else Outcome.UPDATED, record, parsed.notices)
+
+    async def _check_room(self, guild_id: int, size: int, replacing: StoryRecord | None) -> None:
+        usage = await self.shelves.usage(guild_id)
+        stories = usage.stories + (0 if replacing else 1)
+        total = usage.bytes + size - (await self.shelves.size_of(replacing.id) if replacing else 0)
+        if stories > self.limits.max_stories:
+            raise ImportRefused(
+                f"This server's shelf is full: {usage.stories} of {self.limits.max_stories} stories. "
+                "Remove one with `/remove` first."
+            )
+        if total > self.limits.max_bytes:
+            raise ImportRefused(
+                f"This server's shelf has room for {megabytes(self.limits.max_bytes)} of stories and holds "
+                f"{megabytes(usage.bytes)}; this one needs {megabytes(size)}. Remove one with `/remove` first."
+            )
+
+
+async def _parse(file: StoryFile) -> ParsedStory:
+    try:
+        return await asyncio.to_thread(parse_story_file, file)  # a large file must not stall the bot
+    except StoryFileError as exc:
+        raise ImportRefused(f"`{echo(file.path.name)}` cannot be read: {exc}") from None
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")
+
+
+def safe_filename(name: str) -> str:
+    """A file name as it is kept: its last part only, without control or path characters, at most 120 long."""
+    base = PurePath(name.replace("\\", "/")).name.strip() or "story"
+    cleaned = _UNSAFE.sub("_", base)
+    stem, dot, suffix = cleaned.rpartition(".")
+    if not dot:
+        return cleaned[:120]
+    return f"{stem[: 119 - len(suffix)]}.{suffix}"
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{max(1, round(size / 1024))} KB"
