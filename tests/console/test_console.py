@@ -230,7 +230,7 @@ async def test_quit_mid_reading_stops_and_the_next_start_resumes_it_with_every_m
         os.write(write_end, b"/story fight-for-me\n")
         await until(lambda: plain_words(story_part(out1.getvalue(), CHOICES)) != [])
         async with asyncio.timeout(15):  # printed is not yet recorded: quit once a message is
-            while (await first.app.readings.status(first.actor)).position == 0:
+            while (await first.app.readings.status(first.actor)).position == 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         os.write(write_end, b"/quit\n")
         assert await asyncio.wait_for(session, 15) == 0
