@@ -110,8 +110,8 @@ def _with_rating_notices(parsed: ParsedStory) -> ParsedStory:
     notices = list(parsed.notices)
     if not rating.recognised:
         notices.append(
-            f"rating {rating.raw!r} is not one Storyteller knows: treated as unrated (U); "
-            "set rating: in the story's .yaml sidecar"
+            f"rating {rating.raw!r} is not one Storyteller knows: treated as unrated (U), read only in age-restricted "
+            "channels; give the file a rating it knows (G, T, M, E, …) or set rating: in its .yaml sidecar"
         )
     if not rating.servable:
         notices.append(f"will never be posted: {rating.refusal}")
