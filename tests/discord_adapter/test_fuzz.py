@@ -27,9 +27,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot.app import specs
+from bot.core.errors import FetchFailed
 from bot.core.states import Control
 from bot.discord_adapter.errors import error_text
 from bot.discord_adapter.limits import violations
+from bot.library.fetch import FetchedStory, checked_url
+from bot.services import LinkFetcher
 from tests.discord_adapter.conftest import age_restrict
 
 BATCHES = 200
@@ -48,6 +51,7 @@ GOOD = {  # values that get past the parsing, so the fuzz reaches what comes aft
     "timezone": ["Europe/Paris", "UTC", "America/New_York", "Pacific/Kiritimati", "Mars/Olympus"],
     "search": ["fight", "Angel", "night"],
     "fandom": ["Angel", "Original"],
+    "url": ["https://archiveofourown.org/works/1", "http://test1.com?sid=2", "ftp://x", "https://u:p@h/s"],
 }
 
 # Arbitrary Unicode, short or long (long ones are cheap repetitions: generating 6,000 random
@@ -55,6 +59,15 @@ GOOD = {  # values that get past the parsing, so the fuzz reaches what comes aft
 chunk = st.text(st.characters(codec=None), max_size=24)
 long_text = st.builds(lambda s, n: (s * n)[:TEXT_MAX], chunk.filter(bool), st.integers(1, TEXT_MAX))
 any_text = st.one_of(chunk, long_text, st.just("x" * TEXT_MAX), st.just(" " * 50), st.just("`*_~|>@everyone"))
+STORY_TEXT = b"Title: Fuzzed\nAuthor: F\nRating: T\n\n" + b"Words in a row. " * 300
+# Attachments: names with and without a story suffix, contents a story, nothing, or noise.
+attachments = st.tuples(
+    st.one_of(
+        st.sampled_from(["story.txt", "story.md", "book.epub", "page.html", "setup.exe", "noext", ".txt"]),
+        st.builds(lambda stem, suffix: stem + suffix, chunk, st.sampled_from([".txt", ".epub", ".html", ""])),
+    ),
+    st.one_of(st.just(STORY_TEXT), st.just(b""), st.binary(max_size=2048)),
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,8 @@ def option_values(option: specs.Option) -> st.SearchStrategy[Any]:
         return st.sampled_from([c.value for c in option.choices])
     if kind is specs.Kind.STR:
         good = GOOD.get(option.name, [])
-        return st.one_of(any_text, st.sampled_from(good)) if good else any_text
+        text = any_text.map(lambda t: t[: option.max_length]) if option.max_length else any_text
+        return st.one_of(text, st.sampled_from(good)) if good else text
     if kind is specs.Kind.INT:
         low = int(option.min_value) if option.min_value is not None else -INT_EDGE
         high = int(option.max_value) if option.max_value is not None else INT_EDGE
@@ -102,6 +116,8 @@ def option_values(option: specs.Option) -> st.SearchStrategy[Any]:
         return st.tuples(st.just("role"), st.integers(0, 1))
     if kind is specs.Kind.USER:
         return st.tuples(st.just("user"), st.integers(0, 1))
+    if kind is specs.Kind.ATTACHMENT:
+        return attachments
     raise AssertionError(f"no fuzz values for {kind}")
 
 
@@ -234,8 +250,14 @@ class Fuzzer:
         self.tally.problems += self.unexpected_errors()
 
 
+async def offline_fetch(self: LinkFetcher, url: str) -> FetchedStory:
+    """Links are checked as for real, then fail as an unreachable site would: the fuzz stays off the network."""
+    raise FetchFailed(f"{checked_url(url)} could not be reached (the fuzz runs offline).")
+
+
 @pytest.fixture
-def fuzz_world(simcord_env):
+def fuzz_world(simcord_env, monkeypatch):
+    monkeypatch.setattr(LinkFetcher, "__call__", offline_fetch)
     env = simcord_env
     guild = env.create_guild()
     ordinary = guild.create_text_channel("general")
@@ -247,7 +269,7 @@ def fuzz_world(simcord_env):
     age_restrict(env, restricted)
     # Admin commands are hidden from members by default permissions; here the server lets this
     # member see them, so the bot's own checks are what must refuse them.
-    for name in ("settings", "schedule"):
+    for name in ("settings", "schedule", "import", "remove"):
         command = env.backend.find_command(name, guild.id)
         guild.set_command_permissions(int(command["id"]), {member: True})
     return Fuzzer(env, guild, [ordinary, restricted], [readers, admins], [admin, member], admin, member)
