@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import discord
+from discord import app_commands
 
 from bot.app.actor import Actor
 from bot.app.wiring import App
@@ -48,3 +50,14 @@ async def respond(interaction: discord.Interaction[Any], content: str | None = N
         await interaction.followup.send(content, **kwargs)
     else:
         await interaction.response.send_message(content, **kwargs)
+
+
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+
+
+def admin_only(command: Decorated) -> Decorated:
+    """A server-only command for Manage Server: hidden from others by default permissions, and
+    checked on every use too, since a server can open any command to anyone in Integrations."""
+    command = app_commands.checks.has_permissions(manage_guild=True)(command)
+    command = app_commands.default_permissions(manage_guild=True)(command)
+    return app_commands.guild_only()(command)

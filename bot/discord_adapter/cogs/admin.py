@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.settings import SettingsChange
-from bot.discord_adapter.context import actor_of, respond
+from bot.discord_adapter.context import actor_of, admin_only, respond
 from bot.discord_adapter.limits import fitted
 from bot.discord_adapter.options import RATING_CHOICES, timezone_autocomplete
 from bot.discord_adapter.render import settings_message
@@ -26,9 +26,7 @@ class Admin(commands.Cog):
         self.app = bot.app
 
     @app_commands.command(name="settings")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)  # enforced: default permissions only hide
+    @admin_only
     @app_commands.describe(
         max_rating="The highest rating read in this server",
         reader_role="Only this role (and admins) may start live readings",

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.shelf import imported_text, removed_text
-from bot.discord_adapter.context import actor_of, app_of, respond
+from bot.discord_adapter.context import actor_of, admin_only, app_of, respond
 from bot.discord_adapter.limits import clip, fitted
 from bot.discord_adapter.render import bold, story_embed
 
@@ -31,9 +31,7 @@ class Shelf(commands.Cog):
         self.app = bot.app
 
     @app_commands.command(name="import")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)  # enforced: default permissions only hide
+    @admin_only
     @app_commands.describe(
         file="A story file: .txt, .md, .html or .epub",
         url="A story's page on a site FanFicFare supports (AO3, FanFiction.net, …)",
@@ -64,9 +62,7 @@ class Shelf(commands.Cog):
         )
 
     @app_commands.command(name="remove")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @admin_only
     @app_commands.describe(story="A story on this server's shelf")
     @app_commands.autocomplete(story=fitted(own_story_autocomplete))
     async def remove(self, interaction: Interaction, story: str) -> None:
