@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import pairwise
 
 from bot.core.models import SCENE_BREAK
@@ -27,18 +28,33 @@ def is_scene_break(paragraph: str) -> bool:
     return any(not c.isalnum() for c in squashed)
 
 
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+"""Where paragraphs end: a blank line (perhaps holding spaces or tabs)."""
+
+
 def reflow(text: str) -> list[str]:
     """Blocks from hard-wrapped text: paragraphs end at blank lines, scene breaks normalised.
 
     Lines inside a paragraph are joined with spaces, except where the line ends
     with Markdown's two-space hard break, which stays a line break.
     """
+    return reflow_paragraphs(PARAGRAPH_BREAK.split(text))
+
+
+def reflow_paragraphs(paragraphs: Iterable[str]) -> list[str]:
+    """:func:`reflow` of text already split at :data:`PARAGRAPH_BREAK`."""
     blocks: list[str] = []
-    for raw in re.split(r"\n[ \t]*\n", text):
-        lines = [ln for ln in raw.split("\n") if ln.strip()]
-        if not lines:
-            continue
-        paragraph = _join_lines(lines)
+    for raw in paragraphs:
+        if "  \n" in raw:  # a line may end in a hard break: join it line by line
+            lines = [ln for ln in raw.split("\n") if ln.strip()]
+            if not lines:
+                continue
+            paragraph = _join_lines(lines)
+        else:  # no hard break: the words joined by single spaces, whatever the lines were
+            words = raw.split()
+            if not words:
+                continue
+            paragraph = " ".join(words)
         if is_scene_break(paragraph):
             if blocks and blocks[-1] != SCENE_BREAK:
                 blocks.append(SCENE_BREAK)
@@ -78,7 +94,9 @@ def escape_line_starts(paragraph: str) -> str:
     ``* text`` would become a bullet and ``# text`` a heading; ``**bold**`` and
     ``_italic_`` at the start of a line are emphasis and stay as written.
     """
-    if not _MAY_NEED_ESCAPE.search(paragraph):
+    # A line starts a paragraph or follows "\n". Most paragraphs are one line: match() looks at
+    # its start alone, where the multi-line search() would try every character.
+    if not (_MAY_NEED_ESCAPE.search(paragraph) if "\n" in paragraph else _MAY_NEED_ESCAPE.match(paragraph)):
         return paragraph
     lines = paragraph.split("\n")
     for i, line in enumerate(lines):
@@ -100,7 +118,12 @@ def strip_heading_marks(line: str) -> str:
 
 def prose_blocks(text: str) -> tuple[str, ...]:
     """Re-flowed, Discord-safe blocks from a chapter's plain or Markdown-flavoured text."""
-    return tuple(b if b == SCENE_BREAK else escape_line_starts(b) for b in reflow(text))
+    return prose_blocks_from_paragraphs(PARAGRAPH_BREAK.split(text))
+
+
+def prose_blocks_from_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:
+    """:func:`prose_blocks` of text already split at :data:`PARAGRAPH_BREAK`."""
+    return tuple(b if b == SCENE_BREAK else escape_line_starts(b) for b in reflow_paragraphs(paragraphs))
 
 
 # Sentence ends. A sentence ends at ".", "!", "?" or an ellipsis, then any closing

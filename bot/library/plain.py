@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.core.errors import StoryFileError
 from bot.core.models import Chapter, Story
-from bot.core.text import prose_blocks
+from bot.core.text import PARAGRAPH_BREAK, prose_blocks_from_paragraphs
 from bot.library.parsed import FIELD_FOR_LABEL, ParsedStory, meta_from_labels
 
 _EXTRA_LABELS = {
@@ -100,11 +100,13 @@ def chapters_from_text(body: str, default_title: str) -> tuple[Chapter, ...]:
     buffer: list[str] = []
 
     def close() -> None:
-        blocks = prose_blocks("\n\n".join(buffer))
+        # The paragraphs as split, not joined and split again: a paragraph never ends in
+        # "\n" and spaces before a break, so splitting their join would give them back.
+        blocks = prose_blocks_from_paragraphs(buffer)
         if blocks:
             chapters.append(Chapter(title, blocks))
 
-    for paragraph in re.split(r"\n[ \t]*\n", body):
+    for paragraph in PARAGRAPH_BREAK.split(body):
         stripped = paragraph.strip()
         if "\n" not in stripped and _CHAPTER_HEADING.match(stripped):
             close()

@@ -111,3 +111,37 @@ def test_sentence_ends_match_spans():
     text = "Dr. No. 5 is here. Mr. X left! Why? Because."
     ends = sentence_ends(text)
     assert [b for _, b in sentence_spans(text)] == [*ends, len(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "blocks"),
+    [
+        ("a\u2028b\x0b c\xa0d", ["a b c d"]),  # any whitespace folds to one space
+        ("a  \n  \nb", ["a", "b"]),  # spaces before a blank line: no hard break
+        ("one  \ntwo\nthree  ", ["one\ntwo three"]),  # a hard break inside; the last line's spaces go
+        ("one  \n   \t\ntwo", ["one", "two"]),
+        ("x  \n\u3000  \ny", ["x\ny"]),  # a line of wide space is dropped, yet breaks no paragraph
+        ("  \n  ", []),
+    ],
+)
+def test_reflow_folds_whitespace_and_keeps_only_inner_hard_breaks(text, blocks):
+    assert reflow(text) == blocks
+
+
+def test_prose_blocks_of_split_paragraphs_are_those_of_the_text():
+    """Chapters pass the paragraphs they split to prose_blocks_from_paragraphs instead of rejoining them."""
+    import random
+
+    from bot.core.text import PARAGRAPH_BREAK, prose_blocks, prose_blocks_from_paragraphs
+
+    rng = random.Random(5)
+    pieces = ["\n", " ", "  ", "\t", "*", "# ", "- ", "1. ", "> ", "a", "Word.", "\u2028", "\xa0", "⁂", "* * *", "  \n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert prose_blocks_from_paragraphs(PARAGRAPH_BREAK.split(text)) == prose_blocks(text), repr(text)
+
+
+def test_only_line_starts_are_escaped_in_one_line_and_many_line_paragraphs():
+    assert escape_line_starts("a - b * c # d > e 1. f") == "a - b * c # d > e 1. f"
+    assert escape_line_starts("  - first") == "  \\- first"
+    assert escape_line_starts("first\n  - second > not") == "first\n  \\- second > not"
