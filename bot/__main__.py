@@ -20,7 +20,7 @@ from typing import NamedTuple
 import bot
 from bot.app.intake import Intake, Outcome
 from bot.cli_output import ExitCode, ProgressBar, library_table, quiet_broken_stdout
-from bot.core.errors import StorytellerError
+from bot.core.errors import StoryNotFound, StorytellerError
 from bot.library.loader import scan_folder
 from bot.reading.ports import Clock
 from bot.services import Services as App
@@ -171,8 +171,15 @@ async def cmd_sync(app: App, args: argparse.Namespace) -> int:
 async def cmd_feedback(app: App, args: argparse.Namespace) -> int:
     from bot.reading.feedback import as_markdown, feedback_report
 
-    record = await app.catalog.find(args.slug)
-    report = await feedback_report(record, app.catalog, app.responses)
+    removed = None
+    try:
+        record = await app.catalog.find(args.slug, args.guild)
+    except StoryNotFound:
+        removed = await app.shelves.removed(args.slug, args.guild) if args.guild is not None else None
+        if removed is None:
+            raise
+        record = removed
+    report = await feedback_report(record, app.catalog, app.responses, removed=removed is not None)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else as_markdown(report))
     return 0
 
@@ -349,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="export readers' reactions and feedback per installment, for the author")
     p.add_argument("slug", help="the story's slug or title")
     p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument(
+        "--guild", type=int, metavar="ID", help="a story on this server's shelf (also one it removed with /remove)"
+    )
     p.set_defaults(command=cmd_feedback)
 
     p = sub.add_parser("console", help="the bot's commands offline, in this terminal")

@@ -19,10 +19,12 @@ from bot.app.ports import ServicesPort
 from bot.core.errors import FetchUnavailable, ImportRefused, StoryFileError, StorytellerError, echo
 from bot.core.models import StoryRecord
 from bot.core.slugs import slugify
+from bot.library.fetch import checked_url
 from bot.library.importer import content_hash, story_digest
 from bot.library.loader import STORY_SUFFIXES, StoryFile, parse_story_file
 from bot.library.parsed import ParsedStory
 from bot.reading.ports import Clock
+from bot.store.shelves import ShelfUsage
 
 Progress = Callable[[str], Awaitable[None]]
 
@@ -67,6 +69,7 @@ class Intake:
         self.limits = services.shelf_limits
         self.fetcher = services.fetcher
         self.clock = clock
+        self._locks: dict[int | None, asyncio.Lock] = {}
 
     def check_file(self, name: str, size: int) -> None:
         """A file's name and size, before anything of it is read."""
@@ -82,12 +85,15 @@ class Intake:
     async def file(self, guild_id: int | None, filename: str, data: bytes) -> Saved:
         name = safe_filename(filename)
         self.check_file(name, len(data))
-        return await self._save(guild_id, StoryFile(PurePath(name), data, None, None), name, "")
+        return await self._save(guild_id, StoryFile(PurePath(name), data, None, None), "")
 
     async def link(self, guild_id: int | None, url: str, progress: Progress | None = None) -> Saved:
         """A story page on a site FanFicFare knows, fetched in its own process."""
         if not self.fetcher.available:
             raise FetchUnavailable()
+        url = checked_url(url)  # refused before anything is said to be fetched
+        if guild_id is not None and await self.shelves.from_source(url, guild_id) is None:
+            self._refuse_if_full(guild_id, await self.shelves.usage(guild_id))  # a fetch can take minutes
         if progress:
             await progress(f"Fetching <{echo(url, 200)}>… this can take a minute.")
         fetched = await self.fetcher(url)
@@ -99,7 +105,7 @@ class Intake:
         if progress:
             await progress("Fetched. Reading the story…")
         file = StoryFile(PurePath(safe_filename(fetched.filename)), fetched.data, None, None)
-        return await self._save(guild_id, file, fetched.url, fetched.url)
+        return await self._save(guild_id, file, fetched.url)
 
     async def refresh_links(self, progress: Callable[[Refreshed], None] | None = None) -> list[Refreshed]:
         """Fetch every linked story on every shelf again; new chapters appear in place.
@@ -118,50 +124,57 @@ class Intake:
                 progress(result)
         return results
 
-    async def _save(self, guild_id: int | None, file: StoryFile, source: str, url: str) -> Saved:
-        known = await self.shelves.from_source(source, guild_id)
-        parsed = None
-        if url:  # a fetched file carries the time it was packaged: its story, not its bytes, says what changed
-            parsed = await _parse(file)
-            digest = story_digest(parsed.story)
-        else:
-            digest = content_hash(file)
-        if known is not None and known.content_hash == digest:
-            return Saved(Outcome.UNCHANGED, known, ())
-        same = await self.shelves.with_content(digest, guild_id)
-        if same is not None and (known is None or same.id != known.id):
-            return Saved(Outcome.ALREADY, same, ())
-        if parsed is None:
-            parsed = await _parse(file)
-        if guild_id is not None:
-            await self._check_room(guild_id, len(file.data), known)
+    async def _save(self, guild_id: int | None, file: StoryFile, url: str) -> Saved:
+        """Add the story, or update the one from the same link, or from a file of the same name and title.
+
+        A file is known by its name and its story's title together: ``story.txt`` is a common name
+        for different stories, and an upload must never replace another story. A link's story is
+        known by what it says (metadata and chapters): the fetched file also carries the time
+        FanFicFare packaged it, so its bytes differ at every fetch.
+        """
+        parsed = await _parse(file)
         story = parsed.story
-        record, created = await self.repository.save(
-            story,
-            source_path=source,
-            source_format=parsed.format,
-            content_hash=digest,
-            slug=slugify(story.meta.title),
-            now=self.clock.now(),
-            guild_id=guild_id,
-            source_url=url,
-            size=len(file.data),
-        )
+        source = url or f"{slugify(story.meta.title)}/{file.path.name}"
+        digest = story_digest(story) if url else content_hash(file)
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):  # check and save as one, per shelf
+            known = await self.shelves.from_source(source, guild_id)
+            if known is not None and known.content_hash == digest:
+                return Saved(Outcome.UNCHANGED, known, ())
+            if known is None:
+                same = await self.shelves.with_content(digest, guild_id)
+                if same is not None:
+                    return Saved(Outcome.ALREADY, same, ())
+            if guild_id is not None:
+                await self._check_room(guild_id, len(file.data), known)
+            record, created = await self.repository.save(
+                story,
+                source_path=source,
+                source_format=parsed.format,
+                content_hash=digest,
+                slug=slugify(story.meta.title),
+                now=self.clock.now(),
+                guild_id=guild_id,
+                source_url=url,
+                size=len(file.data),
+            )
         return Saved(Outcome.ADDED if created else Outcome.UPDATED, record, parsed.notices)
 
     async def _check_room(self, guild_id: int, size: int, replacing: StoryRecord | None) -> None:
         usage = await self.shelves.usage(guild_id)
-        stories = usage.stories + (0 if replacing else 1)
         total = usage.bytes + size - (await self.shelves.size_of(replacing.id) if replacing else 0)
-        if stories > self.limits.max_stories:
-            raise ImportRefused(
-                f"This server's shelf is full: {usage.stories} of {self.limits.max_stories} stories. "
-                "Remove one with `/remove` first."
-            )
+        if replacing is None:
+            self._refuse_if_full(guild_id, usage)
         if total > self.limits.max_bytes:
             raise ImportRefused(
                 f"This server's shelf has room for {megabytes(self.limits.max_bytes)} of stories and holds "
                 f"{megabytes(usage.bytes)}; this one needs {megabytes(size)}. Remove one with `/remove` first."
+            )
+
+    def _refuse_if_full(self, guild_id: int, usage: ShelfUsage) -> None:
+        if usage.stories >= self.limits.max_stories:
+            raise ImportRefused(
+                f"This server's shelf is full: {usage.stories} of {self.limits.max_stories} stories. "
+                "Remove one with `/remove` first."
             )
 
 

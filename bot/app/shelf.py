@@ -16,7 +16,7 @@ from bot.app.actor import Actor, require_admin
 from bot.app.intake import Intake, Outcome, Progress, Saved, megabytes, safe_filename
 from bot.app.ports import ServicesPort, ShelfLimits
 from bot.app.stories import Stories, StoryCard
-from bot.core.errors import InvalidOption, NotAllowed
+from bot.core.errors import InvalidOption, NotAllowed, StoryNotFound
 from bot.core.models import StoryRecord
 from bot.reading.ports import Clock
 from bot.reading.readings import Readings
@@ -80,12 +80,16 @@ class Shelf:
     async def remove(self, actor: Actor, title: str) -> Removed:
         """/remove story: take a story this server imported off its shelf; its readings end with a notice."""
         guild_id = require_admin(actor)
-        record = await self.catalog.find(title, guild_id)
-        if record.guild_id != guild_id:
-            raise NotAllowed(
-                f"**{record.title}** is in the shared library, which only the bot's operator changes. "
-                "`/remove` takes stories this server added with `/import`."
-            )
+        # Only an exact slug or title: a removal cannot be undone, so no "closest match" here.
+        record = await self.shelves.own_named(guild_id, title)
+        if record is None:
+            seen = await self.repository.by_slug(title, guild_id=guild_id)
+            if seen is not None and seen.guild_id is None:
+                raise NotAllowed(
+                    f"**{seen.title}** is in the shared library, which only the bot's operator changes. "
+                    "`/remove` takes stories this server added with `/import`."
+                )
+            raise StoryNotFound(title, [slug for slug, _ in await self.shelves.own(guild_id, title, limit=3)])
         if not await self.shelves.remove(record.id, self.clock.now()):
             raise NotAllowed(f"**{record.title}** was removed already.")
         gone = f"📕 **{record.title}** was removed from this server's shelf, so"
@@ -97,13 +101,7 @@ class Shelf:
         """(slug, title) of this server's own stories matching what is typed: /remove's autocomplete."""
         if actor.guild_id is None:
             return []
-        found = await self.catalog.complete(typed, guild_id=actor.guild_id)
-        own = []
-        for slug, title in found:
-            record = await self.repository.by_slug(slug, guild_id=actor.guild_id)
-            if record is not None and record.guild_id == actor.guild_id:
-                own.append((slug, title))
-        return own
+        return await self.shelves.own(actor.guild_id, typed)
 
     async def _imported(self, actor: Actor, saved: Saved) -> Imported:
         minutes = self.catalog.installment_minutes

@@ -9,29 +9,39 @@ from bot.library.catalog import Catalog
 from bot.store.responses import ResponseRepository
 
 
-async def feedback_report(record: StoryRecord, catalog: Catalog, responses: ResponseRepository) -> dict[str, Any]:
-    """Every installment with its reactions (all servers) and feedback (attributed), in order."""
-    installments = await catalog.installments(record)
+async def feedback_report(
+    record: StoryRecord, catalog: Catalog, responses: ResponseRepository, *, removed: bool = False
+) -> dict[str, Any]:
+    """Every installment with its reactions (all servers) and feedback (attributed), in order.
+
+    A ``removed`` story has no text left: its installments are the numbers readers responded to.
+    """
+    installments = [] if removed else await catalog.installments(record)
     reactions = {r.installment: r.counts for r in await responses.by_installment(record.id, None)}
     notes = await responses.feedback(record.id)
-    rows = []
-    for installment in installments:
-        first = " ".join(installment.messages[0].split()) if installment.messages else ""
-        rows.append(
-            {
-                "number": installment.number,
-                "chapter": installment.chapter_title,
-                "opening": first[:160] + ("…" if len(first) > 160 else ""),
-                "reactions": reactions.get(installment.number, {}),
-                "feedback": [_note(n) for n in notes if n.installment == installment.number],
-            }
-        )
+    shown: list[tuple[int, str, str]] = [
+        (i.number, i.chapter_title, " ".join(i.messages[0].split()) if i.messages else "") for i in installments
+    ]
+    if removed:
+        responded = set(reactions) | {n.installment for n in notes if n.installment is not None}
+        shown = [(number, "", "") for number in sorted(responded)]
+    rows = [
+        {
+            "number": number,
+            "chapter": chapter,
+            "opening": first[:160] + ("…" if len(first) > 160 else ""),
+            "reactions": reactions.get(number, {}),
+            "feedback": [_note(n) for n in notes if n.installment == number],
+        }
+        for number, chapter, first in shown
+    ]
     return {
         "slug": record.slug,
         "title": record.title,
         "author": record.meta.author,
         "installments": rows,
-        "general_feedback": [_note(n) for n in notes if n.installment is None or n.installment > len(installments)],
+        "removed": removed,
+        "general_feedback": [_note(n) for n in notes if n.installment not in {row["number"] for row in rows}],
     }
 
 
@@ -41,9 +51,12 @@ def _note(note: Any) -> dict[str, Any]:
 
 def as_markdown(report: dict[str, Any]) -> str:
     lines = [f"# Reader feedback: {report['title']}", f"by {report['author'] or 'unknown'}", ""]
+    if report["removed"]:
+        lines += ["*The story was removed from its server's shelf: its text is gone, what readers said is kept.*", ""]
     for row in report["installments"]:
-        lines.append(f"## Installment {row['number']}: {row['chapter']}")
-        lines.append(f"> {row['opening']}")
+        lines.append(f"## Installment {row['number']}" + (f": {row['chapter']}" if row["chapter"] else ""))
+        if row["opening"]:
+            lines.append(f"> {row['opening']}")
         reactions = "  ".join(f"{emoji} {n}" for emoji, n in row["reactions"].items())
         lines.append(f"Reactions: {reactions or 'none'}")
         for note in row["feedback"]:

@@ -78,6 +78,34 @@ class ShelfRepository:
             await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
         return True
 
+    async def own(self, guild_id: int, typed: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """(slug, title) of a server's own stories whose slug or title holds ``typed``, by title."""
+        pattern = "%" + typed.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self.db.fetchall(
+            "SELECT slug, title FROM stories WHERE guild_id = ? AND removed_at IS NULL "
+            "AND (slug LIKE ? ESCAPE '\\' OR lower(title) LIKE ? ESCAPE '\\') ORDER BY title COLLATE NOCASE LIMIT ?",
+            (guild_id, pattern, pattern, limit),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    async def own_named(self, guild_id: int, name: str) -> StoryRecord | None:
+        """A server's own story by its exact slug or title (any case): what /remove acts on."""
+        row = await self.db.fetchone(
+            "SELECT id FROM stories WHERE guild_id = ? AND removed_at IS NULL "
+            "AND (slug = ? OR title = ? COLLATE NOCASE) ORDER BY slug = ? DESC LIMIT 1",
+            (guild_id, name.strip().lower(), name.strip(), name.strip().lower()),
+        )
+        return None if row is None else await self.stories.by_id(int(row[0]))
+
+    async def removed(self, slug: str, guild_id: int) -> StoryRecord | None:
+        """The story a server removed most recently under this slug: the author's export still needs it."""
+        row = await self.db.fetchone(
+            "SELECT id FROM stories WHERE slug = ? AND guild_id = ? AND removed_at IS NOT NULL "
+            "ORDER BY removed_at DESC, id DESC LIMIT 1",
+            (slug.strip().lower(), guild_id),
+        )
+        return None if row is None else await self.stories.by_id(int(row[0]), removed_too=True)
+
     async def linked(self) -> list[LinkedStory]:
         """Every story on any shelf that came from a link, for ``python -m bot update``."""
         rows = await self.db.fetchall(

@@ -161,3 +161,80 @@ async def _shipped_bytes(app) -> bytes:
     from tests.conftest import SHIPPED_STORY
 
     return SHIPPED_STORY.read_bytes()
+
+
+async def test_the_authors_export_still_has_a_removed_storys_feedback(app, services):
+    from bot.reading.feedback import as_markdown, feedback_report
+
+    imported = await app.shelf.import_file(admin(), "garden.txt", upload())
+    await app.responses.submit_feedback(member(), imported.record.id, "The door in the wall!")
+    await app.shelf.remove(admin(), "secret-garden")
+    assert await services.shelves.removed("secret-garden", OTHER_GUILD) is None  # another server's: not found
+    record = await services.shelves.removed("secret-garden", GUILD)
+    assert record is not None and record.id == imported.record.id
+    report = await feedback_report(record, services.catalog, services.responses, removed=True)
+    assert [n["text"] for n in report["general_feedback"]] == ["The door in the wall!"]
+    assert report["removed"] and "its text is gone" in as_markdown(report)
+
+
+async def test_the_same_file_name_with_another_story_is_a_second_story(app):
+    alpha = await app.shelf.import_file(admin(), "story.txt", upload("Alpha Story"))
+    beta = await app.shelf.import_file(admin(), "story.txt", upload("Beta Story"))
+    assert (alpha.outcome, beta.outcome) == (Outcome.ADDED, Outcome.ADDED)
+    assert alpha.record.id != beta.record.id
+    assert (await app.stories.summary(member(), "alpha-story")).record.title == "Alpha Story"
+
+
+@dataclass
+class GrowingFetcher:
+    """One link whose story gains words between fetches."""
+
+    body: str = BODY
+    available: bool = True
+    calls: int = 0
+
+    async def __call__(self, url: str):
+        self.calls += 1
+        return _Fetched("https://example.test/s/9", "story.txt", upload("Linked Tale", self.body))
+
+
+async def test_update_grows_every_shelfs_copy_of_a_link_even_when_another_copy_is_ahead(app):
+    fetcher = GrowingFetcher()
+    object.__setattr__(app.shelf.intake, "fetcher", fetcher)
+    shared = await app.shelf.intake.link(None, "https://example.test/s/9")
+    fetcher.body = BODY + "\n\nThe second day began slowly."
+    own = await app.shelf.import_link(admin(), "https://example.test/s/9")
+    assert own.outcome == Outcome.ADDED and own.record.id != shared.record.id  # the server's copy is ahead
+    fetcher.body = BODY + "\n\nThe second day began slowly.\n\nA third day, at last."
+    results = await app.shelf.intake.refresh_links()
+    assert [(r.guild_id, r.saved.outcome) for r in results] == [(None, Outcome.UPDATED), (GUILD, Outcome.UPDATED)]
+    grown = await app.stories.summary(member(), "linked-tale")
+    assert grown.record.id == own.record.id and grown.record.words == results[1].saved.record.words
+    assert "A third day" in (await app.shelf.catalog.installments(grown.record))[-1].messages[-1]
+
+
+async def test_a_link_is_checked_and_a_full_shelf_refused_before_anything_is_fetched(app):
+    fetcher = GrowingFetcher()
+    object.__setattr__(app.shelf.intake, "fetcher", fetcher)
+    said: list[str] = []
+
+    async def progress(text: str) -> None:
+        said.append(text)
+
+    with pytest.raises(FetchFailed, match="Only http"):
+        await app.shelf.import_link(admin(), "notaurl", progress)
+    object.__setattr__(app.shelf.intake, "limits", ShelfLimits(max_file_bytes=50_000, max_stories=1, max_bytes=10**6))
+    await app.shelf.import_file(admin(), "garden.txt", upload())
+    with pytest.raises(ImportRefused, match="shelf is full"):
+        await app.shelf.import_link(admin(), "https://example.test/s/9", progress)
+    assert fetcher.calls == 0 and said == []
+
+
+async def test_remove_takes_an_exact_slug_or_title_of_the_servers_own_stories(app):
+    await app.shelf.import_file(admin(), "garden.txt", upload())
+    with pytest.raises(StoryNotFound, match="Did you mean `secret-garden`"):
+        await app.shelf.remove(admin(), "secret")  # no closest match for something that cannot be undone
+    assert [slug for slug, _ in await app.shelf.own(admin(), "gard")] == ["secret-garden"]
+    assert await app.shelf.own(admin(), "fight") == []  # shared stories are not offered
+    removed = await app.shelf.remove(admin(), "SECRET GARDEN")
+    assert removed.title == "Secret Garden"
