@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import bot
-from bot.app.intake import Intake, Outcome
+from bot.app.intake import Intake, Outcome, Saved
 from bot.cli_output import ExitCode, ProgressBar, library_table, quiet_broken_stdout
 from bot.core.errors import StoryNotFound, StorytellerError
+from bot.core.wording import counted
 from bot.library.loader import scan_folder
 from bot.reading.ports import Clock
 from bot.services import Services as App
@@ -50,14 +51,25 @@ async def cmd_import(app: App, args: argparse.Namespace) -> int:
     intake = Intake(app, Clock.system())
     for url in links:
         try:
-            saved = await intake.link(None, url, progress=_say)
+            saved = await intake.link(None, url, progress=_progress)
         except StorytellerError as exc:
-            print(f"✗ {url}: {exc}")
+            print(f"failed     {url}: {exc}")
             failed = True
             continue
-        record = saved.record
-        print(f"✓ {url}: {saved.outcome} as {record.slug} in the shared library ({record.chapter_count} chapters)")
+        print(link_line(saved, url))
     return 1 if failed else 0
+
+
+_LINK_WORDS = {Outcome.ADDED: "imported", Outcome.UPDATED: "updated", Outcome.UNCHANGED: "unchanged"}
+
+
+def link_line(saved: Saved, url: str) -> str:
+    """A link's report line, shaped like a file's: ``imported   slug  (url) 9 chapters``."""
+    record = saved.record
+    if saved.outcome == Outcome.ALREADY:
+        return f"duplicate  {url}: duplicate of {record.slug}"
+    text = f"{_LINK_WORDS[saved.outcome]:<10} {record.slug}  ({url}) {counted(record.chapter_count, 'chapter')}"
+    return text + "".join(f"\n           note: {n}" for n in saved.notices)
 
 
 async def cmd_update(app: App, args: argparse.Namespace) -> int:
@@ -69,7 +81,8 @@ async def cmd_update(app: App, args: argparse.Namespace) -> int:
     updated = sum(r.saved is not None and r.saved.outcome == Outcome.UPDATED for r in results)
     failed = sum(r.saved is None for r in results)
     unchanged = len(results) - updated - failed
-    print(f"{len(results)} linked stories: {updated} updated, {unchanged} unchanged, {failed} failed")
+    linked = counted(len(results), "linked story", "linked stories")
+    print(f"{linked}: {updated} updated, {unchanged} unchanged, {failed} failed")
     return 1 if failed else 0
 
 
@@ -77,8 +90,8 @@ def is_link(argument: str) -> bool:
     return argument.lower().startswith(("http://", "https://"))
 
 
-async def _say(text: str) -> None:
-    print(text, flush=True)
+async def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)  # stdout keeps one line per story, as for files
 
 
 async def cmd_stories(app: App, args: argparse.Namespace) -> int:
@@ -340,7 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH|URL", help="story files, folders, or story pages (needs [fetch])")
     p.set_defaults(command=cmd_import)
 
-    p = sub.add_parser("update", help="fetch every story that came from a link again, for new chapters")
+    p = sub.add_parser(
+        "update",
+        help="fetch every story that came from a link again, for new chapters",
+        description="Fetch every story that came from a link again, on every shelf: new chapters appear in "
+        "place and serials waiting for them post them. Needs the fetch extra; run it as often as you like.",
+    )
     p.set_defaults(command=cmd_update)
 
     p = sub.add_parser("stories", help="list the library")

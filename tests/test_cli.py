@@ -175,15 +175,15 @@ def test_import_takes_links_into_the_shared_library_and_update_fetches_them_agai
     imported = run(workdir, "import", "http://test1.com?sid=2", "http://test1.com?sid=666", env=OFFLINE)
     assert imported.returncode == 1  # one link failed
     lines = imported.stdout.splitlines()
-    assert "✓ http://test1.com?sid=2: added as test-story-title-2 in the shared library (9 chapters)" in lines
-    assert any(line.startswith("✗ http://test1.com?sid=666: There is no story") for line in lines)
+    assert "imported   test-story-title-2  (http://test1.com?sid=2) 9 chapters" in lines
+    assert any(line.startswith("failed     http://test1.com?sid=666: There is no story") for line in lines)
     assert "Traceback" not in imported.stderr
     listed = json.loads(run(workdir, "stories", "--json").stdout)
     assert [(s["slug"], s["author"], s["chapters"]) for s in listed] == [("test-story-title-2", "Test Author aa", 9)]
 
     updated = run(workdir, "update", env=OFFLINE)
     assert updated.returncode == 0, updated.stderr
-    assert updated.stdout.splitlines()[-1].startswith("1 linked stories: ")
+    assert updated.stdout.splitlines()[-1].startswith("1 linked story: ")
     assert "test-story-title-2 (shared)" in updated.stdout
     again = json.loads(run(workdir, "stories", "--json").stdout)
     assert [s["slug"] for s in again] == ["test-story-title-2"]  # in place: no second story

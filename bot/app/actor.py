@@ -38,7 +38,7 @@ def require_admin(actor: Actor) -> int:
     """Manage Server in a server: admin commands are checked here, not only hidden by the front end."""
     guild_id = require_guild(actor)
     if not actor.manage_guild:
-        raise NotAllowed("You need the Manage Guild permission to do that.")
+        raise NotAllowed("You need the Manage Server permission to do that.")
     return guild_id
 
 

@@ -19,6 +19,7 @@ from bot.app.ports import ServicesPort
 from bot.core.errors import FetchUnavailable, ImportRefused, StoryFileError, StorytellerError, echo
 from bot.core.models import StoryRecord
 from bot.core.slugs import slugify
+from bot.core.wording import counted
 from bot.library.fetch import checked_url
 from bot.library.importer import content_hash, story_digest
 from bot.library.loader import STORY_SUFFIXES, StoryFile, parse_story_file
@@ -58,8 +59,9 @@ class Refreshed:
         if self.saved is None:
             return f"✗ {self.slug} ({shelf}): {self.problem}"
         mark = "✓" if self.saved.outcome in (Outcome.ADDED, Outcome.UPDATED) else "·"
-        chapters = self.saved.record.chapter_count
-        return f"{mark} {self.slug} ({shelf}): {self.saved.outcome}, {chapters} chapter{'s' * (chapters != 1)}"
+        return (
+            f"{mark} {self.slug} ({shelf}): {self.saved.outcome}, {counted(self.saved.record.chapter_count, 'chapter')}"
+        )
 
 
 class Intake:

@@ -18,6 +18,7 @@ from bot.app.ports import ServicesPort, ShelfLimits
 from bot.app.stories import Stories, StoryCard
 from bot.core.errors import InvalidOption, NotAllowed, StoryNotFound
 from bot.core.models import StoryRecord
+from bot.core.wording import counted
 from bot.reading.ports import Clock
 from bot.reading.readings import Readings
 from bot.store.shelves import ShelfUsage
@@ -125,7 +126,7 @@ def imported_text(imported: Imported, strong: Callable[[str], str] = str) -> str
     where = "in the shared library" if record.guild_id is None else "on this server's shelf"
     lines = [_HEADLINES[imported.outcome].format(title=strong(record.title), where=where)]
     pace = f"{imported.minutes:g} reading minutes each"
-    lines.append(f"{imported.installments} installment{'s' * (imported.installments != 1)} at {pace}.")
+    lines.append(f"{counted(imported.installments, 'installment')} at {pace}.")
     if record.meta.in_progress:
         lines.append("A work in progress: import the same link again (or `python -m bot update`) for new chapters.")
     lines.extend(f"Note: {notice}" for notice in imported.notices[:3])
@@ -138,10 +139,10 @@ def imported_text(imported: Imported, strong: Callable[[str], str] = str) -> str
 def removed_text(removed: Removed, strong: Callable[[str], str] = str) -> str:
     ended = []
     if removed.readings_ended:
-        ended.append(f"{removed.readings_ended} live reading{'s' * (removed.readings_ended != 1)}")
+        ended.append(counted(removed.readings_ended, "live reading"))
     if removed.serials_ended:
-        ended.append(f"{removed.serials_ended} serial{'s' * (removed.serials_ended != 1)}")
-    tail = f" Ended {' and '.join(ended)}, each with a notice in its channel." if ended else ""
+        ended.append(counted(removed.serials_ended, "serial"))
+    tail = f" Ended {' and '.join(ended)}, with a notice in the channel." if ended else ""
     return (
         f"📕 Removed {strong(removed.title)} from this server's shelf.{tail} "
         "Its reactions and feedback stay for the author's export."

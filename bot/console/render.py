@@ -12,6 +12,7 @@ from bot.app.settings import SettingsResult
 from bot.app.stories import LibraryPage, RatingInfo, Recap, StoryCard
 from bot.core.gating import where_readable
 from bot.core.serials import Schedule
+from bot.core.wording import counted
 from bot.core.zones import time_zone
 
 
@@ -24,13 +25,13 @@ def local_time(when: datetime | None, zone: str) -> str:
 def story_card(card: StoryCard) -> str:
     record, meta, rating = card.record, card.record.meta, card.record.rating
     raw = f' from "{rating.raw}"' if rating.raw and rating.raw != rating.level.value else ""
-    chapters = f"{record.chapter_count} chapter{'s' if record.chapter_count != 1 else ''}"
+    chapters = counted(record.chapter_count, "chapter")
     lines = [
         f"══ {meta.title} ══",
         f"by {meta.author or 'Unknown'} · {meta.fandom or 'Original'}",
         f"Rating: {rating.level.value} ({rating.level.label}){raw}",
         f"Warnings: {', '.join(rating.warnings) or 'none given'}",
-        f"{record.words:,} words · {chapters} · about {card.reading_minutes} min",
+        f"{counted(record.words, 'word')} · {chapters} · about {card.reading_minutes} min",
     ]
     if not meta.summary:
         lines.append("Summary: (none)")

@@ -45,6 +45,19 @@ def short_quotes(text: str) -> str:
     return _LONG_QUOTE.sub(lambda m: f"`{echo(m.group(1))}`", text)
 
 
+# As Discord's settings name them, where that is not the field name in title case.
+_PERMISSION_NAMES = {
+    "manage_guild": "Manage Server",
+    "send_messages_in_threads": "Send Messages in Threads",
+    "use_application_commands": "Use Application Commands",
+}
+
+
+def permission_name(field: str) -> str:
+    """``manage_guild`` as a server admin sees it: Manage Server."""
+    return _PERMISSION_NAMES.get(field, field.replace("_", " ").title())
+
+
 def error_text(error: BaseException) -> str | None:
     """What to tell the person, or ``None`` when the error is a bug (then: log with a reference)."""
     original = unwrap(error)
@@ -53,10 +66,10 @@ def error_text(error: BaseException) -> str | None:
     if isinstance(original, DeliveryError):  # the channel as the engine sees it: gone, or a missing permission
         return original.reason
     if isinstance(original, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
+        needed = ", ".join(permission_name(p) for p in original.missing_permissions)
         return f"You need the {needed} permission to do that."
     if isinstance(original, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
+        needed = ", ".join(permission_name(p) for p in original.missing_permissions)
         return f"Storyteller needs the {needed} permission here to do that."
     if isinstance(original, app_commands.NoPrivateMessage):
         return "That command only works in a server."

@@ -17,6 +17,7 @@ from bot.core.gating import Venue, may_show_summary
 from bot.core.guild import GuildSettings
 from bot.core.models import StoryRecord
 from bot.core.ratings import Rating
+from bot.core.wording import counted
 from bot.discord_adapter.limits import CONTENT, FIELD_VALUE, clip, fit_content, fit_embed, fit_embeds
 from bot.reading.live import ReadingStatus
 
@@ -82,8 +83,8 @@ def story_embed(card: StoryCard) -> discord.Embed:
         value=clip(", ".join(f"||{w}||" for w in warnings), FIELD_VALUE) if warnings else "None given",
         inline=False,
     )
-    chapters = f"{record.chapter_count} chapter{'s' if record.chapter_count != 1 else ''}"
-    embed.add_field(name="Length", value=f"{record.words:,} words · {chapters}", inline=True)
+    chapters = counted(record.chapter_count, "chapter")
+    embed.add_field(name="Length", value=f"{counted(record.words, 'word')} · {chapters}", inline=True)
     embed.add_field(name="Reading time", value=f"about {card.reading_minutes} min", inline=True)
     if meta.content_notes:
         embed.add_field(name="Content notes", value=clip(f"||{meta.content_notes}||", FIELD_VALUE), inline=False)

@@ -18,7 +18,7 @@ def test_the_reader_who_started_it_or_manage_messages_steers():
 
 
 def test_admin_commands_need_manage_server_in_a_server():
-    with pytest.raises(NotAllowed, match="Manage Guild"):
+    with pytest.raises(NotAllowed, match="Manage Server"):
         require_admin(Actor(user_id=1, guild_id=5, channel_id=7))
     with pytest.raises(NotAllowed, match="only works in a server"):
         require_admin(Actor(user_id=1, guild_id=None, channel_id=7, manage_guild=True))

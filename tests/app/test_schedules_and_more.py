@@ -20,7 +20,7 @@ from tests.app.conftest import CHANNEL, GUILD, admin, member
 
 
 async def test_schedules_are_for_admins_only(app):
-    with pytest.raises(NotAllowed, match="Manage Guild"):
+    with pytest.raises(NotAllowed, match="Manage Server"):
         await app.schedules.list(member())
     with pytest.raises(NotAllowed):
         await app.schedules.create(member(), ScheduleRequest(story="fight-for-me", channel_id=CHANNEL))

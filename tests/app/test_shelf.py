@@ -41,10 +41,10 @@ async def test_an_uploaded_story_is_read_in_its_server_and_invisible_elsewhere(a
 
 
 async def test_only_members_with_manage_server_import_and_remove(app):
-    with pytest.raises(NotAllowed, match="Manage Guild"):
+    with pytest.raises(NotAllowed, match="Manage Server"):
         await app.shelf.import_file(member(), "garden.txt", upload())
     await app.shelf.import_file(admin(), "garden.txt", upload())
-    with pytest.raises(NotAllowed, match="Manage Guild"):
+    with pytest.raises(NotAllowed, match="Manage Server"):
         await app.shelf.remove(member(), "secret-garden")
 
 

@@ -42,7 +42,7 @@ async def test_member_is_refused_even_when_the_command_is_opened_to_them(simcord
     guild.set_command_permissions(settings, {member: True})
     result = await member.slash(channel, "settings", max_rating="G")
     assert result.ephemeral
-    assert "Manage Guild permission" in result.response.content
+    assert "Manage Server permission" in result.response.content
     assert_error(simcord_env, app_commands.MissingPermissions)
     assert (await services.guilds.get(guild.id)).max_rating is Rating.E
 

@@ -32,7 +32,7 @@ def test_our_errors_say_their_own_text_wrapped_or_not():
 
 def test_discord_checks_and_transformers():
     assert error_text(app_commands.MissingPermissions(["manage_guild"])) == (
-        "You need the Manage Guild permission to do that."
+        "You need the Manage Server permission to do that."
     )
     assert error_text(app_commands.NoPrivateMessage()) == "That command only works in a server."
     bad = app_commands.TransformerError("x" * 500, discord.AppCommandOptionType.string, _Rating())

@@ -66,7 +66,7 @@ async def test_member_cannot_schedule_even_when_the_group_is_opened_to_them(simc
     commands = await simcord_env.bot.tree.fetch_commands()
     guild.set_command_permissions(next(c for c in commands if c.name == "schedule"), {member: True})
     refused = await member.slash(channel, "schedule list")
-    assert refused.ephemeral and "Manage Guild" in refused.response.content
+    assert refused.ephemeral and "Manage Server permission" in refused.response.content
     assert_error(simcord_env, discord.app_commands.MissingPermissions)
 
 

@@ -75,11 +75,11 @@ async def test_members_without_manage_server_are_refused(simcord_env, world, ser
         guild.set_command_permissions(next(c for c in commands if c.name == name), {member: True})
     reads = cdn_reads(simcord_env)
     refused = await member.slash(channel, "import", file=("garden.txt", GARDEN.encode()))
-    assert refused.ephemeral and "Manage Guild permission" in refused.response.content
+    assert refused.ephemeral and "Manage Server permission" in refused.response.content
     assert_error(simcord_env, app_commands.MissingPermissions)
     assert reads == [] and await services.stories.count() == 3
     refused = await member.slash(channel, "remove", story="fight-for-me")
-    assert refused.ephemeral and "Manage Guild permission" in refused.response.content
+    assert refused.ephemeral and "Manage Server permission" in refused.response.content
     assert_error(simcord_env, app_commands.MissingPermissions)
 
 
