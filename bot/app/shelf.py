@@ -128,7 +128,10 @@ def imported_text(imported: Imported, strong: Callable[[str], str] = str) -> str
     pace = f"{imported.minutes:g} reading minutes each"
     lines.append(f"{counted(imported.installments, 'installment')} at {pace}.")
     if record.meta.in_progress:
-        lines.append("A work in progress: import the same link again (or `python -m bot update`) for new chapters.")
+        lines.append(
+            "A work in progress: `/import` the same link again for new chapters (the bot's operator can "
+            "refresh every link with `python -m bot update`)."
+        )
     lines.extend(f"Note: {notice}" for notice in imported.notices[:3])
     usage, limits = imported.usage, imported.limits
     room = f"{megabytes(usage.bytes)} of {megabytes(limits.max_bytes)}"

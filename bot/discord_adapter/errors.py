@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.core.errors import ECHO_LIMIT, StorytellerError, echo
 from bot.discord_adapter.context import respond
+from bot.discord_adapter.limits import fit_message
 from bot.reading.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,12 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
             message = unexpected(interaction, unwrap(error))
         else:
             log.debug("Refused %s for user %s: %s", _where(interaction), interaction.user.id, message)
-        await respond(interaction, message, ephemeral=True)  # respond() fits it within 2,000
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            # The deferred reply may show progress by now ("Fetching…"): the error takes its place.
+            content, _ = fit_message(message, {})
+            await interaction.edit_original_response(content=content, embed=None, view=None)
+        else:
+            await respond(interaction, message, ephemeral=True)  # respond() fits it within 2,000
     except discord.HTTPException as exc:
         log.warning("Could not tell user %s about an error (%s): %s", interaction.user.id, exc, error)
     except Exception:

@@ -188,4 +188,6 @@ async def test_a_link_fanficfare_cannot_read_is_named(simcord_env, world, offlin
     missing = await admin.slash(channel, "import", url="http://test1.com?sid=666")
     assert missing.ephemeral and "test1.com" in missing.response.content
     assert_error(simcord_env, FetchFailed)
+    # The error takes the place of the progress message: nothing says "Fetching…" for ever.
+    assert "Fetching" not in missing.response.content and missing.followups == []
     assert missing.response.embeds == []
