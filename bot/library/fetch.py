@@ -361,19 +361,26 @@ _NETWORK = {
 }
 
 
+_EXPLAINED = frozenset({"StoryDoesNotExist", "UnknownSite", "InvalidStoryURL", "AdultCheckRequired", "FailedToLogin"})
+
+
 def _reason(url: str, run: _Run, max_bytes: int) -> str:
     """The one-line reason a run made no story, from FanFicFare's exit and output."""
     host = echo(_host(url), 60)
     name, message = _exception(run.stderr)
     if name is None:
         name = next((kind for text, kind in _PRINTED if text in run.stdout), None)
-    log.warning(
+    # A problem FanFicFare names (no such story, a site it does not know) is the reader's to fix and
+    # is told to them; only an unexplained failure is the operator's, with the output that explains it.
+    level, tail = (logging.INFO, 300) if name in _EXPLAINED else (logging.WARNING, 2000)
+    log.log(
+        level,
         "FanFicFare made no story from %s (exit %s, %s); stdout: %s; stderr: %s",
         url,
         run.returncode,
         name,
-        run.stdout[-2000:],
-        run.stderr[-2000:],
+        run.stdout[-tail:],
+        run.stderr[-tail:],
     )
     if (name == "OSError" and "Errno 27" in message) or "File too large" in run.stderr:
         return f"The story is larger than the {_size(max_bytes)} limit for imports."
