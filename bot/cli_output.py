@@ -55,19 +55,25 @@ class ProgressBar:
             self.stream.flush()
 
 
+AUTHOR_WIDTH = 60  # a work with twenty co-authors still fits a line
+
+
 def library_table(stories: list[dict[str, Any]]) -> str:
     """The library as an aligned table, one story a line."""
     if not stories:
         return "The library is empty. Put story files in the stories folder and run `python -m bot import`."
-    rows = [("SLUG", "RATING", "WORDS", "CH", "TITLE", "AUTHOR")]
+    rows = [("SLUG", "SHELF", "RATING", "WORDS", "CH", "TITLE", "AUTHOR")]
     for s in stories:
         rating = s["rating"] + ("" if s["servable"] else " (never served)")
-        rows.append((s["slug"], rating, f"{s['words']:,}", str(s["chapters"]), s["title"], s["author"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    numeric = {2, 3}
+        author = s["author"] if len(s["author"]) <= AUTHOR_WIDTH else s["author"][: AUTHOR_WIDTH - 1] + "…"
+        shelf = s.get("shelf", "shared")
+        rows.append((s["slug"], shelf, rating, f"{s['words']:,}", str(s["chapters"]), s["title"], author))
+    last = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(last)]
+    numeric = {3, 4}
     return "\n".join(
         "  ".join(
-            [*(c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(r[:5])), r[5]]
+            [*(c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(r[:last])), r[last]]
         ).rstrip()
         for r in rows
     )

@@ -192,3 +192,15 @@ def test_import_takes_links_into_the_shared_library_and_update_fetches_them_agai
 def test_update_without_linked_stories_says_so(workdir):
     result = run(workdir, "update")
     assert result.returncode == 0 and "No stories came from a link" in result.stdout
+
+
+def test_the_story_table_names_each_shelf_and_keeps_long_bylines_short():
+    from bot.cli_output import AUTHOR_WIDTH, library_table
+
+    story = {"slug": "s", "rating": "T", "servable": True, "words": 1200, "chapters": 1, "title": "S"}
+    table = library_table(
+        [{**story, "author": "A", "shelf": "shared"}, {**story, "author": "Co-author, " * 40, "shelf": "4242"}]
+    ).splitlines()
+    assert table[0].split() == ["SLUG", "SHELF", "RATING", "WORDS", "CH", "TITLE", "AUTHOR"]
+    assert table[1].split()[:2] == ["s", "shared"] and table[2].split()[:2] == ["s", "4242"]
+    assert table[2].endswith("…") and len(table[2]) < len(table[0]) + AUTHOR_WIDTH
