@@ -280,6 +280,8 @@ def convert(option: Option, text: str, place: Place) -> Any:
             )
         return int(digits)
     path = Path(value).expanduser()  # Kind.ATTACHMENT: a file on this computer
+    if path.is_dir():
+        raise InvalidOption(f"The option `{option.name}` takes a file: `{shown}` is a folder.")
     if not path.is_file():
         raise InvalidOption(f"The option `{option.name}` takes a file: there is no file `{shown}`.")
     return path

@@ -94,3 +94,13 @@ def test_tab_completes_commands_subcommands_and_options():
     assert "post-now " in completions("/schedule ")
     assert completions("/schedule create x ev") == ["every:"]
     assert "title:" not in completions("/story title:x ")
+
+
+def test_a_file_option_takes_a_file_on_this_computer(tmp_path):
+    story = tmp_path / "garden.txt"
+    story.write_text("Title: Garden\n\nWords.\n", encoding="utf-8")
+    assert values(f"/import file:{story}") == {"file": story}
+    with pytest.raises(InvalidOption, match="is a folder"):
+        parse_line(f"/import file:{tmp_path}")
+    with pytest.raises(InvalidOption, match="there is no file"):
+        parse_line(f"/import file:{tmp_path / 'missing.txt'}")
