@@ -68,8 +68,9 @@ def library_page(page: LibraryPage) -> str:
         return "No story matches." if page.filters else "The library is empty."
     lines = [f"Library{' · ' + page.filters if page.filters else ''}"]
     for r in page.records:
-        lines.append(f"  {r.slug:<30} {r.rating.level.value:<2} {r.words:>8,} words  {r.title} · {r.meta.author}")
-    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} stor{'y' if page.total == 1 else 'ies'}")
+        own = " (this server's own)" if r.guild_id is not None else ""
+        lines.append(f"  {r.slug:<30} {r.rating.level.value:<2} {r.words:>8,} words  {r.title} · {r.meta.author}{own}")
+    lines.append(f"Page {page.page + 1} of {page.pages} · {counted(page.total, 'story', 'stories')}")
     return "\n".join(lines)
 
 

@@ -120,6 +120,9 @@ def rating_embed(info: RatingInfo) -> discord.Embed:
     return fit(embed)
 
 
+OWN_SHELF = "📗 "  # a story this server added with /import
+
+
 def library_embed(result: LibraryPage) -> discord.Embed:
     embed = discord.Embed(title="Library", colour=discord.Colour.blurple())
     filters = result.filters
@@ -127,12 +130,15 @@ def library_embed(result: LibraryPage) -> discord.Embed:
         embed.description = "No story matches." if filters else "The library is empty."
     else:
         embed.description = "\n".join(
-            f"**{clip(r.title, 80)}** · {clip(r.meta.author or 'Unknown', 40)} · "
-            f"{r.rating.level.value} · {r.words:,} words\n`/story {r.slug}`"
+            f"{OWN_SHELF if r.guild_id is not None else ''}**{clip(r.title, 80)}** · "
+            f"{clip(r.meta.author or 'Unknown', 40)} · {r.rating.level.value} · {counted(r.words, 'word')}\n"
+            f"`/story {r.slug}`"
             for r in result.records
         )
     total = result.total
-    footer = f"Page {result.page + 1} of {max(1, result.pages)} · {total} stor{'y' if total == 1 else 'ies'}"
+    footer = f"Page {result.page + 1} of {max(1, result.pages)} · {counted(total, 'story', 'stories')}"
+    if any(r.guild_id is not None for r in result.records):
+        footer += f" · {OWN_SHELF.strip()} this server's own"
     embed.set_footer(text=clip(footer + (f" · {filters}" if filters else ""), 2048))
     return fit(embed)
 

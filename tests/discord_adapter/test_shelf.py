@@ -63,6 +63,10 @@ async def test_an_imported_file_is_read_in_its_server_and_invisible_in_another(s
     assert_error(simcord_env, StoryNotFound)
     shared = await other_admin.slash(other_channel, "library")
     assert "Secret Garden" not in str(shared.response.embeds[0].to_dict())
+    assert "this server's own" not in shared.response.embeds[0].footer.text
+    here = (await member.slash(channel, "library")).response.embeds[0]
+    assert "📗 **Secret Garden**" in here.description and "**Fight For Me**" in here.description
+    assert "📗 this server's own" in here.footer.text
 
 
 async def test_members_without_manage_server_are_refused(simcord_env, world, services):
