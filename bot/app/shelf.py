@@ -1,9 +1,9 @@
 """A server's own shelf: /import from an attachment or a link, and /remove.
 
 A story imported in a server belongs to that server: only it sees the story, and there
-the story wins over a shared one with the same slug. Importing the same file name or link
-again updates the story in place (same slug, same readings); the same content already on
-the shelf or in the shared library is reported, not added twice. The saving itself is
+the story wins over a shared one with the same slug. Importing a file of the same name and
+title, or the same link, again updates the story in place (same slug, same readings); the same
+content already on the shelf or in the shared library is reported, not added twice. The saving itself is
 :mod:`bot.app.intake`'s, which the operator's command line shares.
 """
 
