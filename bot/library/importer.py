@@ -488,6 +488,10 @@ class _Parsed:
     notices: tuple[str, ...]
     slug: str  # from the title, for a new story without a sidecar slug
 
+    def __reduce__(self) -> tuple[type[_Parsed], tuple[object, ...]]:
+        # As constructor arguments, for the same reason as StoryRows.
+        return _Parsed, (self.rows, self.format, self.notices, self.slug)
+
 
 def parse_chunk(files: list[StoryFile]) -> list[_Parsed | str]:
     """Parse files and build their rows (in a worker process or thread); a failure is its reason."""

@@ -36,6 +36,11 @@ class StoryFile:
     sidecar_path: Path | None
     sidecar: bytes | None
 
+    def __reduce__(self) -> tuple[type[StoryFile], tuple[object, ...]]:
+        # Sent to parsing workers by the thousand: as constructor arguments, which load several
+        # times faster than the slotted dataclass's own state (a Python loop over its fields).
+        return StoryFile, (self.path, self.data, self.sidecar_path, self.sidecar)
+
     @classmethod
     def read(cls, path: Path) -> StoryFile:
         return cls.read_with(path, sidecar_for(path))
