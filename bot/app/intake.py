@@ -25,7 +25,7 @@ from bot.library.importer import content_hash, story_digest
 from bot.library.loader import STORY_SUFFIXES, StoryFile, parse_story_file
 from bot.library.parsed import ParsedStory
 from bot.reading.ports import Clock
-from bot.store.shelves import ShelfUsage
+from bot.store.shelves import LinkedStory, ShelfUsage
 
 Progress = Callable[[str], Awaitable[None]]
 
@@ -78,9 +78,12 @@ class Intake:
         if PurePath(name).suffix.lower() not in STORY_SUFFIXES:
             readable = ", ".join(sorted(STORY_SUFFIXES))
             raise ImportRefused(f"`{echo(name)}` is not a story file Storyteller reads ({readable}).")
+        self._check_size(f"`{echo(name)}`", size)
+
+    def _check_size(self, what: str, size: int) -> None:
         if size > self.limits.max_file_bytes:
             raise ImportRefused(
-                f"`{echo(name)}` is {megabytes(size)}; stories added from Discord or a link may be at most "
+                f"{what} is {megabytes(size)}; stories added from Discord or a link may be at most "
                 f"{megabytes(self.limits.max_file_bytes)}."
             )
 
@@ -98,32 +101,49 @@ class Intake:
             self._refuse_if_full(guild_id, await self.shelves.usage(guild_id))  # a fetch can take minutes
         if progress:
             await progress(f"Fetching <{echo(url, 200)}>… this can take a minute.")
-        fetched = await self.fetcher(url)
-        if len(fetched.data) > self.limits.max_file_bytes:
-            raise ImportRefused(
-                f"<{echo(fetched.url, 200)}> is {megabytes(len(fetched.data))}; stories added from a link may be "
-                f"at most {megabytes(self.limits.max_file_bytes)}."
-            )
+        canonical, file = await self._fetch(url)
         if progress:
             await progress("Fetched. Reading the story…")
-        file = StoryFile(PurePath(safe_filename(fetched.filename)), fetched.data, None, None)
-        return await self._save(guild_id, file, fetched.url)
+        return await self._save(guild_id, file, canonical)
+
+    async def _fetch(self, url: str) -> tuple[str, StoryFile]:
+        """The story's canonical address, as FanFicFare gives it, and its file."""
+        if not self.fetcher.available:
+            raise FetchUnavailable()
+        fetched = await self.fetcher(url)
+        self._check_size(f"<{echo(fetched.url, 200)}>", len(fetched.data))
+        return fetched.url, StoryFile(PurePath(safe_filename(fetched.filename)), fetched.data, None, None)
 
     async def refresh_links(self, progress: Callable[[Refreshed], None] | None = None) -> list[Refreshed]:
         """Fetch every linked story on every shelf again; new chapters appear in place.
 
-        One link that fails (gone, unreachable, over the limit) is reported and the rest go on.
+        A link held by several shelves (the shared library, servers) is fetched once for all of
+        them. One link that fails (gone, unreachable, over the limit) is reported and the rest go on.
         """
-        results = []
+        by_url: dict[str, list[LinkedStory]] = {}
         for linked in await self.shelves.linked():
+            by_url.setdefault(linked.source_url, []).append(linked)
+        results = []
+        for url, copies in by_url.items():
+            for result in await self._refresh(url, copies):
+                results.append(result)
+                if progress:
+                    progress(result)
+        return results
+
+    async def _refresh(self, url: str, copies: list[LinkedStory]) -> list[Refreshed]:
+        try:
+            canonical, file = await self._fetch(url)
+        except StorytellerError as exc:
+            return [Refreshed(c.slug, c.guild_id, url, None, str(exc)) for c in copies]
+        results = []
+        for copy in copies:
             try:
-                saved = await self.link(linked.guild_id, linked.source_url)
-                result = Refreshed(linked.slug, linked.guild_id, linked.source_url, saved)
+                results.append(
+                    Refreshed(copy.slug, copy.guild_id, url, await self._save(copy.guild_id, file, canonical))
+                )
             except StorytellerError as exc:
-                result = Refreshed(linked.slug, linked.guild_id, linked.source_url, None, str(exc))
-            results.append(result)
-            if progress:
-                progress(result)
+                results.append(Refreshed(copy.slug, copy.guild_id, url, None, str(exc)))
         return results
 
     async def _save(self, guild_id: int | None, file: StoryFile, url: str) -> Saved:

@@ -115,6 +115,10 @@ async def test_a_shared_story_cannot_be_removed_from_discord(app):
 
 @dataclass
 class FakeFetcher:
+    """One link, at ``url`` once fetched; its story's ``body`` may grow between fetches."""
+
+    url: str = "https://example.test/s/1"
+    body: str = BODY
     available: bool = True
     calls: int = 0
 
@@ -122,7 +126,7 @@ class FakeFetcher:
         self.calls += 1
         if "missing" in url:
             raise FetchFailed("That story does not exist.")
-        return _Fetched("https://example.test/s/1", "story.txt", upload("Linked Tale"))
+        return _Fetched(self.url, "story.txt", upload("Linked Tale", self.body))
 
 
 @dataclass(frozen=True)
@@ -185,21 +189,8 @@ async def test_the_same_file_name_with_another_story_is_a_second_story(app):
     assert (await app.stories.summary(member(), "alpha-story")).record.title == "Alpha Story"
 
 
-@dataclass
-class GrowingFetcher:
-    """One link whose story gains words between fetches."""
-
-    body: str = BODY
-    available: bool = True
-    calls: int = 0
-
-    async def __call__(self, url: str):
-        self.calls += 1
-        return _Fetched("https://example.test/s/9", "story.txt", upload("Linked Tale", self.body))
-
-
 async def test_update_grows_every_shelfs_copy_of_a_link_even_when_another_copy_is_ahead(app):
-    fetcher = GrowingFetcher()
+    fetcher = FakeFetcher("https://example.test/s/9")
     object.__setattr__(app.shelf.intake, "fetcher", fetcher)
     shared = await app.shelf.intake.link(None, "https://example.test/s/9")
     fetcher.body = BODY + "\n\nThe second day began slowly."
@@ -214,7 +205,7 @@ async def test_update_grows_every_shelfs_copy_of_a_link_even_when_another_copy_i
 
 
 async def test_a_link_is_checked_and_a_full_shelf_refused_before_anything_is_fetched(app):
-    fetcher = GrowingFetcher()
+    fetcher = FakeFetcher("https://example.test/s/9")
     object.__setattr__(app.shelf.intake, "fetcher", fetcher)
     said: list[str] = []
 
@@ -238,3 +229,14 @@ async def test_remove_takes_an_exact_slug_or_title_of_the_servers_own_stories(ap
     assert await app.shelf.own(admin(), "fight") == []  # shared stories are not offered
     removed = await app.shelf.remove(admin(), "SECRET GARDEN")
     assert removed.title == "Secret Garden"
+
+
+async def test_update_fetches_a_link_once_for_every_shelf_that_holds_it(app):
+    fetcher = FakeFetcher("https://example.test/s/9")
+    object.__setattr__(app.shelf.intake, "fetcher", fetcher)
+    await app.shelf.intake.link(None, "https://example.test/s/9")
+    fetcher.body = BODY + "\n\nThe second day began slowly."
+    await app.shelf.import_link(admin(), "https://example.test/s/9")
+    fetcher.calls = 0
+    results = await app.shelf.intake.refresh_links()
+    assert fetcher.calls == 1 and [r.guild_id for r in results] == [None, GUILD]
