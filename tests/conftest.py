@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.store.database import Database
+from tests.postgres import Cluster, find_binaries, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,3 +24,30 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster per test process; skipped where PostgreSQL is not installed."""
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed here (no initdb, pg_ctl and postgres found)")
+    with throwaway_cluster(binaries) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_admin(postgres_cluster, f"CREATE DATABASE {name}"))
+    yield postgres_cluster.url(name)
+    asyncio.run(_admin(postgres_cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+async def _admin(cluster: Cluster, statement: str) -> None:
+    conn = await asyncpg.connect(cluster.url())
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()

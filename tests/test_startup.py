@@ -27,7 +27,8 @@ import pytest
 from aiohttp import web
 
 from bot.cli_output import ExitCode
-from bot.store.database import Database, DatabaseUnusable, _unusable
+from bot.store.database import Database, DatabaseUnusable
+from bot.store.sqlite import _unusable
 from tests.conftest import ROOT, SHIPPED_STORY
 from tests.fakediscord.http import error
 from tests.fakediscord.server import FakeDiscord

@@ -27,8 +27,8 @@ class OutboxRepository:
     async def record_intent(self, message: Outgoing, now: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO outbox (stream, seq, part, channel_id, nonce, intended_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (stream, seq, part, channel_id, nonce, intended_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (message.stream, message.seq, message.part, message.channel_id, message.nonce, now.isoformat()),
             )
 
@@ -40,8 +40,10 @@ class OutboxRepository:
                 (message_id, now.isoformat(), message.stream, message.seq, message.part),
             )
             await conn.execute(
-                "INSERT OR IGNORE INTO posts (message_id, guild_id, channel_id, story_id, installment, posted_at) "
-                "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?)",
+                "INSERT INTO posts (message_id, guild_id, channel_id, story_id, installment, posted_at) "
+                "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), "
+                "CAST(? AS INTEGER), CAST(? AS TEXT) WHERE EXISTS (SELECT 1 FROM stories WHERE id = ?) "
+                "ON CONFLICT DO NOTHING",
                 (
                     message_id,
                     message.guild_id,

@@ -56,9 +56,9 @@ class LiveReadingRepository:
         """Record a new live reading; ``False`` if the channel already has one."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO live_readings (channel_id, guild_id, story_id, started_by, position, "
+                "INSERT INTO live_readings (channel_id, guild_id, story_id, started_by, position, "
                 "total, speed, state, reason, minutes, card_message_id, next_due, started_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     reading.channel_id,
                     reading.guild_id,

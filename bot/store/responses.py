@@ -44,8 +44,8 @@ class ResponseRepository:
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO posts (message_id, guild_id, channel_id, story_id, installment, posted_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO posts (message_id, guild_id, channel_id, story_id, installment, posted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (message_id, guild_id, channel_id, story_id, installment, now.isoformat()),
             )
 
@@ -60,8 +60,9 @@ class ResponseRepository:
         """Count a reaction on an installment message; ``False`` for any other message."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, reacted_at) "
-                "SELECT message_id, ?, ?, ? FROM posts WHERE message_id = ?",
+                "INSERT INTO reactions (message_id, user_id, emoji, reacted_at) "
+                "SELECT message_id, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT) FROM posts "
+                "WHERE message_id = ? ON CONFLICT DO NOTHING",
                 (user_id, emoji, now.isoformat(), message_id),
             )
             return cursor.rowcount == 1
@@ -77,7 +78,7 @@ class ResponseRepository:
         """Reaction counts per installment and emoji; one guild's, or every guild's when ``None``."""
         rows = await self.db.fetchall(
             "SELECT p.installment, r.emoji, count(*) AS n FROM reactions r JOIN posts p USING (message_id) "
-            "WHERE p.story_id = ? AND (? IS NULL OR p.guild_id = ?) GROUP BY p.installment, r.emoji "
+            "WHERE p.story_id = ? AND (CAST(? AS BIGINT) IS NULL OR p.guild_id = ?) GROUP BY p.installment, r.emoji "
             "ORDER BY p.installment, n DESC",
             (story_id, guild_id, guild_id),
         )
@@ -99,15 +100,15 @@ class ResponseRepository:
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO feedback (story_id, guild_id, user_id, user_name, installment, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (id, story_id, guild_id, user_id, user_name, installment, text, created_at) "
+                "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM feedback), ?, ?, ?, ?, ?, ?, ?)",
                 (story_id, guild_id, user_id, user_name, installment, text, now.isoformat()),
             )
 
     async def feedback(self, story_id: int, guild_id: int | None = None) -> list[Feedback]:
         rows = await self.db.fetchall(
             "SELECT guild_id, user_id, user_name, installment, text, created_at FROM feedback "
-            "WHERE story_id = ? AND (? IS NULL OR guild_id = ?) ORDER BY created_at, id",
+            "WHERE story_id = ? AND (CAST(? AS BIGINT) IS NULL OR guild_id = ?) ORDER BY created_at, id",
             (story_id, guild_id, guild_id),
         )
         return [

@@ -58,15 +58,15 @@ _LAST_ID = "last_schedule_id"
 async def _reserve_ids(conn: aiosqlite.Connection, count: int) -> int:
     """Inside the caller's transaction: the first of ``count`` schedule ids never handed out before."""
     await conn.execute("INSERT INTO bot_state (key, value) VALUES (?, '0') ON CONFLICT (key) DO NOTHING", (_LAST_ID,))
-    cursor = await conn.execute(
-        "UPDATE bot_state SET value = max(CAST(value AS INTEGER), "
-        "(SELECT coalesce(max(id), 0) FROM schedules)) + ? WHERE key = ? RETURNING value",
-        (count, _LAST_ID),
-    )
-    row = await cursor.fetchone()
-    await cursor.close()
+    async with conn.execute(
+        "SELECT CAST(value AS BIGINT), (SELECT coalesce(max(id), 0) FROM schedules) FROM bot_state WHERE key = ?",
+        (_LAST_ID,),
+    ) as cursor:
+        row = await cursor.fetchone()
     assert row is not None
-    return int(row[0]) - count + 1
+    last = max(int(row[0]), int(row[1]))
+    await conn.execute("UPDATE bot_state SET value = ? WHERE key = ?", (str(last + count), _LAST_ID))
+    return last + 1
 
 
 class ScheduleRepository:
@@ -156,7 +156,8 @@ class ScheduleRepository:
 
         ``slot`` is the one the next installment belongs to (a serial that waited may post on a new one).
         """
-        await self._set(schedule_id, now, "total = max(total, ?), slot = coalesce(?, slot)", total, _iso(slot))
+        grown = "total = CASE WHEN total > ? THEN total ELSE ? END, slot = coalesce(?, slot)"
+        await self._set(schedule_id, now, grown, total, total, _iso(slot))
 
     async def release_now(self, schedule_id: int, now: datetime) -> None:
         await self._set(schedule_id, now, "next_due = ?, slot = ?", now.isoformat(), now.isoformat())
@@ -201,7 +202,7 @@ class ScheduleRepository:
         """
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO more_votes (schedule_id, installment, user_id) VALUES (?, ?, ?)",
+                "INSERT INTO more_votes (schedule_id, installment, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (schedule_id, installment, user_id),
             )
             row = await (

@@ -51,7 +51,7 @@ class ShelfRepository:
         """A story the server already sees with exactly this content: its own first, then a shared one."""
         row = await self.db.fetchone(
             "SELECT id FROM stories WHERE content_hash = ? AND removed_at IS NULL "
-            "AND (guild_id IS ? OR guild_id IS NULL) ORDER BY guild_id IS NULL LIMIT 1",
+            "AND (guild_id IS NOT DISTINCT FROM ? OR guild_id IS NULL) ORDER BY guild_id IS NULL LIMIT 1",
             (content_hash, guild_id),
         )
         return None if row is None else await self.stories.by_id(int(row[0]))
@@ -59,7 +59,7 @@ class ShelfRepository:
     async def from_source(self, source_path: str, guild_id: int | None) -> StoryRecord | None:
         """The story on this shelf imported from ``source_path`` (a file name or a link), if any."""
         row = await self.db.fetchone(
-            "SELECT id FROM stories WHERE source_path = ? AND guild_id IS ? AND removed_at IS NULL",
+            "SELECT id FROM stories WHERE source_path = ? AND guild_id IS NOT DISTINCT FROM ? AND removed_at IS NULL",
             (source_path, guild_id),
         )
         return None if row is None else await self.stories.by_id(int(row[0]))
@@ -75,7 +75,7 @@ class ShelfRepository:
             if cursor.rowcount == 0:
                 return False
             await conn.execute("DELETE FROM chapters WHERE story_id = ?", (story_id,))
-            await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
+            await conn.execute(self.db.dialect.search.delete_sql(), (story_id,))
         return True
 
     async def own(self, guild_id: int, typed: str = "", limit: int = 25) -> list[tuple[str, str]]:
@@ -83,7 +83,7 @@ class ShelfRepository:
         pattern = "%" + typed.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             "SELECT slug, title FROM stories WHERE guild_id = ? AND removed_at IS NULL "
-            "AND (slug LIKE ? ESCAPE '\\' OR lower(title) LIKE ? ESCAPE '\\') ORDER BY title COLLATE NOCASE LIMIT ?",
+            "AND (slug LIKE ? ESCAPE '\\' OR lower(title) LIKE ? ESCAPE '\\') ORDER BY lower(title) LIMIT ?",
             (guild_id, pattern, pattern, limit),
         )
         return [(str(r[0]), str(r[1])) for r in rows]
@@ -92,7 +92,7 @@ class ShelfRepository:
         """A server's own story by its exact slug or title (any case): what /remove acts on."""
         row = await self.db.fetchone(
             "SELECT id FROM stories WHERE guild_id = ? AND removed_at IS NULL "
-            "AND (slug = ? OR title = ? COLLATE NOCASE) ORDER BY slug = ? DESC LIMIT 1",
+            "AND (slug = ? OR lower(title) = lower(?)) ORDER BY slug = ? DESC LIMIT 1",
             (guild_id, name.strip().lower(), name.strip(), name.strip().lower()),
         )
         return None if row is None else await self.stories.by_id(int(row[0]))

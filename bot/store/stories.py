@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -13,7 +11,7 @@ import aiosqlite
 
 from bot.core.models import Chapter, Story, StoryMeta, StoryRecord
 from bot.core.slugs import search_key, slugify, unique_slug
-from bot.store.database import Database
+from bot.store.database import Database, Dialect, IntegrityError
 
 _COLUMNS = ("id", "slug", "meta", "words", "chapter_count", "source_path", "content_hash", "guild_id", "source_url")
 _RECORD_COLUMNS = ", ".join(_COLUMNS)
@@ -115,13 +113,13 @@ class StoryRepository:
             return []
         try:
             return await self._save_batch(versions, now)
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             pass
         results: list[Saved | str] = []
         for v in versions:
             try:
                 results.append(await self._save_one(v, now))
-            except sqlite3.IntegrityError as exc:
+            except IntegrityError as exc:
                 results.append(f"could not be saved: {exc}")
         return results
 
@@ -129,7 +127,7 @@ class StoryRepository:
         async with self.db.transaction() as conn:
             wanted = [v.rows.slug or (v.current_slug if v.story_id is not None else v.slug) for v in versions]
             fresh = {w for v, w in zip(versions, wanted, strict=True) if v.story_id is None or w != v.current_slug}
-            taken = await _taken_slugs(conn, fresh, None)
+            taken = await _taken_slugs(self.db, conn, fresh, None)
             top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
             next_id = int(top[0] if top else 0) + 1
             results: list[Saved | str] = []
@@ -156,10 +154,10 @@ class StoryRepository:
                 ids = [(i,) for _, i in updates]
                 for table in ("chapters", "story_tags"):
                     await conn.executemany(f"DELETE FROM {table} WHERE story_id = ?", ids)
-                await conn.executemany("DELETE FROM story_search WHERE rowid = ?", ids)
+                await conn.executemany(self.db.dialect.search.delete_sql(), ids)
             if inserts:
                 await conn.executemany(_insert_sql("stories", inserts[0]), [tuple(v.values()) for v in inserts])
-            await _insert_children(conn, children)
+            await _insert_children(self.db, conn, children)
         return results
 
     async def update_sources(self, changes: list[tuple[int, str, Stamp | None]]) -> None:
@@ -213,7 +211,8 @@ class StoryRepository:
         async with self.db.transaction() as conn:
             existing = await _one(
                 conn,
-                "SELECT id, slug FROM stories WHERE source_path = ? AND guild_id IS ? AND removed_at IS NULL",
+                "SELECT id, slug FROM stories WHERE source_path = ? AND guild_id IS NOT DISTINCT FROM ? "
+                "AND removed_at IS NULL",
                 (version.source_path, shelf),
             )
             wanted = rows.slug or (existing["slug"] if existing else version.slug)
@@ -222,16 +221,17 @@ class StoryRepository:
             values = _row_values(version, wanted, now)
             if existing is None:
                 values["imported_at"] = now.isoformat()
-                cursor = await conn.execute(_insert_sql("stories", values), tuple(values.values()))
-                story_id = int(cursor.lastrowid or 0)
+                top = await _one(conn, "SELECT coalesce(max(id), 0) FROM stories", ())
+                story_id = int(top[0] if top else 0) + 1
+                await conn.execute(_insert_sql("stories", {"id": story_id, **values}), (story_id, *values.values()))
             else:
                 story_id = int(existing["id"])
                 assignments = ", ".join(f"{k} = ?" for k in values)
                 await conn.execute(f"UPDATE stories SET {assignments} WHERE id = ?", (*values.values(), story_id))
                 for table in ("chapters", "story_tags"):
                     await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
-                await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-            await _insert_children(conn, [(story_id, rows)])
+                await conn.execute(self.db.dialect.search.delete_sql(), (story_id,))
+            await _insert_children(self.db, conn, [(story_id, rows)])
         return Saved(story_id, wanted, existing is None)
 
     async def add_many(self, stories: list[tuple[Story, str]], *, source_format: str, now: datetime) -> None:
@@ -260,7 +260,7 @@ class StoryRepository:
                 children.append((story_id, built))
             if rows:
                 await conn.executemany(_insert_sql("stories", rows[0]), [tuple(v.values()) for v in rows])
-                await _insert_children(conn, children)
+                await _insert_children(self.db, conn, children)
 
     async def by_id(self, story_id: int, *, removed_too: bool = False) -> StoryRecord | None:
         """The story with this id; a removed one only when asked (the author's export still needs it)."""
@@ -280,7 +280,7 @@ class StoryRepository:
     async def all(self) -> list[StoryRecord]:
         """Every story on every shelf (the operator's view), by title."""
         rows = await self.db.fetchall(
-            f"SELECT {_RECORD_COLUMNS} FROM stories WHERE removed_at IS NULL ORDER BY title COLLATE NOCASE, id"
+            f"SELECT {_RECORD_COLUMNS} FROM stories WHERE removed_at IS NULL ORDER BY lower(title), id"
         )
         return [_record(r) for r in rows]
 
@@ -297,13 +297,13 @@ class StoryRepository:
         """A page of the library as a server sees it, filtered, and how many stories match in all."""
         visible, params = _visible(guild_id)
         where = [visible]
-        match = fts_prefix_query(search)
+        match = self.db.dialect.search.condition(search)
         if match is not None:
-            where.append("s.id IN (SELECT rowid FROM story_search WHERE story_search MATCH ?)")
-            params.append(match)
+            where.append(match[0])
+            params += match[1]
         if fandom.strip():
-            where.append("s.fandom LIKE ? ESCAPE '\\'")
-            params.append("%" + fandom.strip().replace("%", "\\%").replace("_", "\\_") + "%")
+            where.append("lower(s.fandom) LIKE ? ESCAPE '\\'")
+            params.append("%" + fandom.strip().lower().replace("%", "\\%").replace("_", "\\_") + "%")
         if rating:
             where.append("s.rating = ?")
             params.append(rating)
@@ -318,9 +318,9 @@ class StoryRepository:
     async def fandoms(self, prefix: str = "", *, limit: int = 25, guild_id: int | None = None) -> list[str]:
         visible, params = _visible(guild_id)
         rows = await self.db.fetchall(
-            f"SELECT s.fandom FROM stories s WHERE {visible} AND s.fandom != '' AND s.fandom LIKE ? "
+            f"SELECT s.fandom FROM stories s WHERE {visible} AND s.fandom != '' AND lower(s.fandom) LIKE ? "
             "GROUP BY s.fandom ORDER BY count(*) DESC, s.fandom LIMIT ?",
-            (*params, f"%{prefix.strip()}%", limit),
+            (*params, f"%{prefix.strip().lower()}%", limit),
         )
         return [str(r[0]) for r in rows]
 
@@ -363,17 +363,11 @@ class StoryRepository:
 
     async def search(self, query: str, *, limit: int = 25, guild_id: int | None = None) -> list[StoryRecord]:
         """Stories a server sees matching every word of ``query`` (as prefixes) in any searchable field."""
-        match = fts_prefix_query(query)
-        if match is None:
-            return []
         visible, params = _visible(guild_id)
-        rows = await self.db.fetchall(
-            f"SELECT {_JOINED_COLUMNS} "
-            "FROM story_search JOIN stories s ON s.id = story_search.rowid "
-            f"WHERE story_search MATCH ? AND {visible} ORDER BY bm25(story_search, 10.0, 4.0, 3.0, 2.0, 1.0), "
-            "s.title COLLATE NOCASE LIMIT ?",
-            (match, *params, limit),
-        )
+        ranked = self.db.dialect.search.ranked(query, visible)
+        if ranked is None:
+            return []
+        rows = await self.db.fetchall(f"SELECT {_JOINED_COLUMNS} {ranked[0]} LIMIT ?", (*ranked[1], *params, limit))
         return [_record(r) for r in rows]
 
     async def title_matches(self, query: str, *, limit: int = 25, guild_id: int | None = None) -> list[tuple[str, str]]:
@@ -392,27 +386,17 @@ class StoryRepository:
             (key, key + "\U0010ffff", *params, limit),
         )
         found = {str(r["slug"]): str(r["title"]) for r in starts}
-        match = fts_prefix_query(query, column="title")
+        match = self.db.dialect.search.title_words(query)
         if len(found) < limit and match is not None:
             words = await self.db.fetchall(
-                "SELECT s.slug, s.title FROM story_search JOIN stories s ON s.id = story_search.rowid "
-                f"WHERE story_search MATCH ? AND {visible} LIMIT ?",
-                (match, *params, limit + len(found)),
+                f"SELECT s.slug, s.title FROM stories s WHERE {match[0]} AND {visible} LIMIT ?",
+                (*match[1], *params, limit + len(found)),
             )
             for row in words:
                 if len(found) >= limit:
                     break
                 found.setdefault(str(row["slug"]), str(row["title"]))
         return list(found.items())
-
-
-def fts_prefix_query(text: str, *, column: str | None = None) -> str | None:
-    """An FTS5 query where every typed word must appear as a prefix; ``None`` if no words."""
-    words = re.findall(r"\w+", text.lower())
-    if not words:
-        return None
-    terms = " ".join(f'"{w}"*' for w in words)
-    return f"{column} : ({terms})" if column else terms
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> aiosqlite.Row | None:
@@ -434,33 +418,38 @@ def _visible(guild_id: int | None, alias: str = "s") -> tuple[str, list[object]]
 
 async def _free_slug(conn: aiosqlite.Connection, base: str, own_id: int | None, guild_id: int | None) -> str:
     async with conn.execute(
-        "SELECT slug FROM stories WHERE (slug = ? OR slug LIKE ?) AND id IS NOT ? "
-        "AND guild_id IS ? AND removed_at IS NULL",
+        "SELECT slug FROM stories WHERE (slug = ? OR slug LIKE ?) AND id IS DISTINCT FROM ? "
+        "AND guild_id IS NOT DISTINCT FROM ? AND removed_at IS NULL",
         (base, f"{base}-%", own_id, guild_id),
     ) as cursor:
         taken = {str(r[0]) for r in await cursor.fetchall()}
     return unique_slug(base, taken)
 
 
-_TAKEN_SLUGS = (
-    "SELECT s.slug FROM json_each(?) AS base CROSS JOIN stories AS s "
-    "ON coalesce(s.guild_id, 0) = ? AND s.slug >= base.value AND s.slug < base.value || char(1114111) "
-    "WHERE s.guild_id IS ? AND s.removed_at IS NULL"
-)
-
-
-async def _taken_slugs(conn: aiosqlite.Connection, bases: set[str], guild_id: int | None) -> set[str]:
+async def _taken_slugs(db: Database, conn: aiosqlite.Connection, bases: set[str], guild_id: int | None) -> set[str]:
     """The slugs in use on a shelf that ``unique_slug`` could meet for these bases: each, and each followed by more.
 
-    One range search of the shelf's slug index per base. The bases come as a JSON list and
-    CROSS JOIN keeps them the outer loop: without it SQLite scans the whole table (once per
+    One range search of the shelf's slug index per base. The bases come as one list parameter
+    and CROSS JOIN keeps them the outer loop: without it SQLite scans the whole table (once per
     query, testing every range on every row), which cost more than the rest of an import.
-    ``coalesce(guild_id, 0) = ?`` is the index's own expression; ``guild_id IS ?`` decides.
+    ``coalesce(guild_id, 0) = ?`` is the index's own expression; ``IS NOT DISTINCT FROM`` decides.
     """
     if not bases:
         return set()
-    async with conn.execute(_TAKEN_SLUGS, (json.dumps(sorted(bases)), guild_id or 0, guild_id)) as cursor:
+    dialect = db.dialect
+    sql = taken_slugs_sql(dialect)
+    async with conn.execute(sql, (dialect.text_list_param(sorted(bases)), guild_id or 0, guild_id)) as cursor:
         return {str(r[0]) for r in await cursor.fetchall()}
+
+
+def taken_slugs_sql(dialect: Dialect) -> str:
+    # SQLite's CROSS JOIN is its way to fix the join order; PostgreSQL plans it by itself.
+    join = "CROSS JOIN" if dialect.name == "sqlite" else "JOIN"
+    return (
+        f"SELECT s.slug FROM {dialect.text_list} {join} stories AS s "
+        f"ON coalesce(s.guild_id, 0) = ? AND s.slug >= base.value AND s.slug < base.value || {dialect.last_char} "
+        "WHERE s.guild_id IS NOT DISTINCT FROM ? AND s.removed_at IS NULL"
+    )
 
 
 def _stamp_values(stamp: Stamp | None) -> tuple[int | None, ...]:
@@ -516,7 +505,7 @@ def _insert_sql(table: str, values: dict[str, object]) -> str:
     return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})"
 
 
-async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, StoryRows]]) -> None:
+async def _insert_children(db: Database, conn: aiosqlite.Connection, stories: list[tuple[int, StoryRows]]) -> None:
     """Chapters, tags and the search row of stories whose ``stories`` row exists."""
     chapters = [(story_id, *c) for story_id, rows in stories for c in rows.chapters]
     tags = [(story_id, *t) for story_id, rows in stories for t in rows.tags]
@@ -524,11 +513,8 @@ async def _insert_children(conn: aiosqlite.Connection, stories: list[tuple[int, 
     await conn.executemany(
         "INSERT INTO chapters (story_id, number, title, body, words) VALUES (?, ?, ?, ?, ?)", chapters
     )
-    await conn.executemany("INSERT OR IGNORE INTO story_tags (story_id, kind, tag) VALUES (?, ?, ?)", tags)
-    await conn.executemany(
-        "INSERT INTO story_search (rowid, title, author, fandom, tags, summary) VALUES (?, ?, ?, ?, ?, ?)",
-        search,
-    )
+    await conn.executemany("INSERT INTO story_tags (story_id, kind, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", tags)
+    await conn.executemany(db.dialect.search.insert_sql(), db.dialect.search.rows(search))
 
 
 _META_NAMES = tuple(f.name for f in fields(StoryMeta))

@@ -58,15 +58,23 @@ class FakePublisher:
         return None
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The use cases run over both engines' stores: a real SQLite file, or a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
+async def services(tmp_path: Path, db_target: Path | str) -> AsyncIterator[Services]:
     folder = tmp_path / "stories"
     folder.mkdir()
     shutil.copy(SHIPPED_STORY, folder / "fight-for-me.txt")
     (folder / "midnight-heat.txt").write_text(E_STORY.format(BODY), encoding="utf-8")
     (folder / "grey-areas.txt").write_text(M_STORY.format(BODY), encoding="utf-8")
     settings = Settings(database_path=tmp_path / "bot.db", stories_dir=folder)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(db_target)
     svc = Services(settings, db)
     report = await svc.importer.import_paths()
     assert not report.failed, report.summary()

@@ -17,18 +17,20 @@ async def test_migrations_set_user_version_and_are_idempotent(tmp_path):
     assert {"stories", "chapters", "story_tags", "story_search"} <= tables
 
 
-async def test_wal_and_foreign_keys(db):
+async def test_wal_and_foreign_keys(tmp_path):
+    db = await Database.open(tmp_path / "s.db")
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
     assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    await db.close()
 
 
 async def test_a_failed_transaction_leaves_nothing(db):
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO stories (slug, title, title_key, rating, servable, words, chapter_count, meta, "
+                "INSERT INTO stories (id, slug, title, title_key, rating, servable, words, chapter_count, meta, "
                 "source_path, source_format, content_hash, imported_at, updated_at) "
-                "VALUES ('x', 'X', 'x', 'G', 1, 1, 1, '{}', 'x.txt', 'plain', 'h', 'now', 'now')"
+                "VALUES (1, 'x', 'X', 'x', 'G', 1, 1, 1, '{}', 'x.txt', 'plain', 'h', 'now', 'now')"
             )
             raise RuntimeError("boom")
     assert (await db.fetchone("SELECT count(*) FROM stories"))[0] == 0
@@ -37,10 +39,10 @@ async def test_a_failed_transaction_leaves_nothing(db):
 async def test_a_broken_migration_rolls_back_whole(tmp_path, monkeypatch):
     good = available_migrations()
     broken = [*good, (len(good) + 1, "9999_broken.sql", "CREATE TABLE half (x); SELECT * FROM missing;")]
-    monkeypatch.setattr("bot.store.database.available_migrations", lambda: broken)
+    monkeypatch.setattr("bot.store.sqlite.available_migrations", lambda: broken)
     with pytest.raises(sqlite3.OperationalError, match="missing"):
         await Database.open(tmp_path / "m.db")
-    monkeypatch.setattr("bot.store.database.available_migrations", lambda: good)
+    monkeypatch.setattr("bot.store.sqlite.available_migrations", lambda: good)
     async with await Database.open(tmp_path / "m.db") as db:
         assert await db.user_version() == len(good)
         assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'half'") is None

@@ -103,7 +103,7 @@ async def test_the_shelf_migration_keeps_every_row_that_points_at_a_story(tmp_pa
     """The stories table is rebuilt with foreign keys off: nothing cascades away."""
     path = tmp_path / "old.db"
     before = [m for m in available_migrations() if m[0] < 10]
-    monkeypatch.setattr("bot.store.database.available_migrations", lambda: before)
+    monkeypatch.setattr("bot.store.sqlite.available_migrations", lambda: before)
     async with await Database.open(path) as db, db.transaction() as conn:  # the schema as version 9 left it
         await conn.execute(
             "INSERT INTO stories (id, slug, title, title_key, rating, servable, words, chapter_count, meta, "
