@@ -208,6 +208,31 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_migrate_db(app: App, args: argparse.Namespace) -> int:
+    """Copy this database (the one the settings name) into an empty PostgreSQL database, verified."""
+    from bot.discord_adapter.heartbeat import STALE_AFTER, heartbeat_age, heartbeat_path
+    from bot.store.move import copy_database
+
+    age = heartbeat_age(heartbeat_path(app.settings))
+    if age is not None and age < STALE_AFTER:
+        print(
+            f"storyteller: the bot is running on this database (it beat {age:.0f} s ago); "
+            "stop it first, so that nothing changes while it is copied",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    target = args.to
+    if not target.startswith(("postgresql://", "postgres://")):
+        print("storyteller: --to must be a postgresql:// URL", file=sys.stderr)
+        return ExitCode.USAGE
+    async with await Database.open(target) as destination:
+        print(f"Copying {app.db.path} into {destination.path} ...")
+        copied = await copy_database(app.db, destination)
+    print(f"Copied and verified, row for row: {copied.summary()}.")
+    print("Now set DATABASE_URL to that URL (and keep the SQLite file as a backup until you are happy).")
+    return 0
+
+
 class Check(NamedTuple):
     """One line of ``python -m bot check``: passed when ``code`` is 0, else the exit code it stands for."""
 
@@ -238,7 +263,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         where = ".env and the environment" if Path(".env").is_file() else "the environment; no .env here"
         configuration = Check(ExitCode.OK, f"configuration: every setting can be used (from {where})")
         stories = check_stories_folder(settings.stories_dir)
-        new = not settings.database_path.exists()
+        new = settings.database_url is None and not settings.database_path.exists()
         database, discord = asyncio.run(_database_and_discord(settings, new))
         checks = [configuration, database, stories, discord]
     for check in checks:
@@ -253,15 +278,16 @@ async def _database_and_discord(settings: Settings, new: bool) -> tuple[Check, C
 
 async def check_database(settings: Settings, new: bool) -> Check:
     """Open it as every command does: it opens, passes quick_check and takes a write (a new file is created)."""
-    path = settings.database_path
     try:
-        async with await Database.open(path, create_folder=settings.creates_database_folder) as db:
+        async with await Database.open(settings.database_target, create_folder=settings.creates_database_folder) as db:
+            path = db.path
             stories = await App(settings, db).stories.count()
             schema = await db.user_version()
     except StorytellerError as exc:
         return Check(int(getattr(exc, "exit_code", ExitCode.FAILED)), str(exc))
     library = "created: a new, empty library" if new else f"{stories} stor{'y' if stories == 1 else 'ies'}"
-    return Check(ExitCode.OK, f"database {path}: opens, passes quick_check, takes writes (schema {schema}; {library})")
+    checked = "opens, passes quick_check, takes writes" if db.dialect.name == "sqlite" else "connects, migrated"
+    return Check(ExitCode.OK, f"database {path}: {checked} (schema {schema}; {library})")
 
 
 def check_stories_folder(folder: Path) -> Check:
@@ -299,7 +325,7 @@ def check_heartbeat(settings: Settings) -> Check:
     """Is the running bot connected? It touches its heartbeat file every 30 s while it is."""
     from bot.discord_adapter.heartbeat import STALE_AFTER, heartbeat_age, heartbeat_path
 
-    path = heartbeat_path(settings.database_path)
+    path = heartbeat_path(settings)
     try:
         age = heartbeat_age(path)
     except OSError as exc:
@@ -392,6 +418,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(command=cmd_stats)
 
+    p = sub.add_parser(
+        "migrate-db",
+        help="copy this database into an empty PostgreSQL database, verifying every table's count",
+        description="Copy everything in the database the settings name (SQLite by default) into an empty "
+        "PostgreSQL database: stories, chapters, readings, schedules, deliveries, posts, reactions, feedback "
+        "and settings. Stop the bot first. It refuses a database that is not empty, and keeps nothing there "
+        "unless every count matches.",
+    )
+    p.add_argument("--to", required=True, metavar="postgresql://…", help="the empty PostgreSQL database")
+    p.set_defaults(command=cmd_migrate_db)
+
     p = sub.add_parser("check", help="check the settings, the database, the stories folder and Discord, then exit")
     p.add_argument(
         "--health", action="store_true", help="only whether the running bot is connected (for health checks)"
@@ -421,7 +458,7 @@ def _positive_float(text: str) -> float:
 
 
 async def run_command(settings: Settings, command: Command, args: argparse.Namespace) -> int:
-    async with await Database.open(settings.database_path, create_folder=settings.creates_database_folder) as db:
+    async with await Database.open(settings.database_target, create_folder=settings.creates_database_folder) as db:
         return await command(App(settings, db), args)
 
 

@@ -9,9 +9,11 @@ from bot.app.ports import Fetched, ShelfLimits
 from bot.core.scope import EVERYTHING, GuildScope
 from bot.library.catalog import Catalog
 from bot.library.importer import Importer
+from bot.reading.claims import Claims
 from bot.reading.ports import Clock, Publisher
 from bot.reading.readings import Readings
 from bot.settings import Settings
+from bot.store.claims import ClaimRepository
 from bot.store.database import Database
 from bot.store.guilds import BotStateRepository, GuildSettingsRepository
 from bot.store.outbox import OutboxRepository
@@ -40,6 +42,7 @@ class Services:
         self.schedules = ScheduleRepository(db)
         self.responses = ResponseRepository(db)
         self.outbox = OutboxRepository(db)
+        self.claims = ClaimRepository(db)
         self.catalog = Catalog(
             self.stories,
             words_per_minute=settings.words_per_minute,
@@ -66,6 +69,8 @@ class Services:
             live_readings=self.live_readings,
             schedules=self.schedules,
             outbox=self.outbox,
+            claims=Claims(self.claims, clock, ttl=self.settings.claim_seconds),
+            rate=self.settings.rest_rate,
         )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.core.installments import DEFAULT_MINUTES, DEFAULT_WORDS_PER_MINUTE
+from bot.core.scope import EVERYTHING, GuildScope
 
 DEFAULT_DATABASE = Path("data/storyteller.db")
 DEFAULT_STORIES = Path("stories")
@@ -37,6 +38,12 @@ class Settings:
     shelf_max_stories: int = 200  # stories one server may keep on its own shelf
     shelf_max_mb: float = 100.0  # and their total size
     fetch_timeout: float = 180.0  # seconds a link import may take before it is stopped
+    database_url: str | None = field(default=None, repr=False)  # postgresql://…; None: SQLite at database_path
+    shard_count: int | None = None  # None: one process, unsharded
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs; None: all of shard_count
+    rest_rate: float = 47.0  # REST requests per second this process allows itself (Discord allows 50 a bot)
+    claim_seconds: float = 60.0  # how long a dead process's readings wait before another process takes them
+    sync_commands: bool | None = None  # None: the process running shard 0 syncs
 
     @classmethod
     def from_env(cls, env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +78,11 @@ class Settings:
             shelf_max_stories=_number(get("SHELF_MAX_STORIES"), "SHELF_MAX_STORIES", int, 200, 0, 1_000_000),
             shelf_max_mb=_number(get("SHELF_MAX_MB"), "SHELF_MAX_MB", float, 100.0, 0, 100_000),
             fetch_timeout=_number(get("FETCH_TIMEOUT"), "FETCH_TIMEOUT", float, 180.0, 5, 3600),
+            database_url=_database_url(get("DATABASE_URL")),
+            **_shards(get("SHARD_COUNT"), get("SHARD_IDS")),
+            rest_rate=_number(get("REST_RATE"), "REST_RATE", float, 47.0, 0.5, 10_000),
+            claim_seconds=_number(get("CLAIM_SECONDS"), "CLAIM_SECONDS", float, 60.0, 2, 3600),
+            sync_commands=_flag(get("SYNC_COMMANDS"), "SYNC_COMMANDS"),
         )
 
     @property
@@ -80,6 +92,25 @@ class Settings:
     @property
     def shelf_max_bytes(self) -> int:
         return int(self.shelf_max_mb * 1024 * 1024)
+
+    @property
+    def database_target(self) -> Path | str:
+        """Where the database is: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def guild_scope(self) -> GuildScope:
+        """The servers this process delivers readings for: those on its shards."""
+        if self.shard_count is None:
+            return EVERYTHING
+        return GuildScope.shards(frozenset(self.shard_ids or range(self.shard_count)), self.shard_count)
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Exactly one process of a sharded bot syncs the command tree: shard 0's, unless told."""
+        if self.sync_commands is not None:
+            return self.sync_commands
+        return self.shard_count is None or 0 in (self.shard_ids or (0,))
 
     @property
     def has_token(self) -> bool:
@@ -101,6 +132,44 @@ def _number(raw: str | None, name: str, kind: type, default: float, low: float, 
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {raw}")
     return value
+
+
+def _database_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):
+        scheme = raw.split("://", 1)[0] if "://" in raw else "no scheme"
+        raise SettingsError(
+            f"DATABASE_URL must be a postgresql:// URL (got {scheme}); for SQLite set DATABASE_PATH instead"
+        )
+    return raw
+
+
+def _shards(count: str | None, ids: str | None) -> dict[str, object]:
+    if count is None:
+        if ids is not None:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT, the number of shards in all processes together")
+        return {}
+    shard_count = _number(count, "SHARD_COUNT", int, 1, 1, 100_000)
+    if ids is None:
+        return {"shard_count": shard_count}
+    try:
+        shard_ids = tuple(sorted({int(part) for part in ids.split(",") if part.strip()}))
+    except ValueError:
+        raise SettingsError(f"SHARD_IDS must be shard numbers separated by commas, not {ids!r}") from None
+    wrong = [n for n in shard_ids if not 0 <= n < shard_count]
+    if not shard_ids or wrong:
+        raise SettingsError(f"SHARD_IDS must be numbers from 0 to {shard_count - 1} (SHARD_COUNT), not {ids!r}")
+    return {"shard_count": shard_count, "shard_ids": shard_ids}
+
+
+def _flag(raw: str | None, name: str) -> bool | None:
+    if raw is None:
+        return None
+    value = raw.lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name} must be true or false, not {raw!r}")
+    return value in ("true", "1", "yes")
 
 
 def _snowflake(raw: str | None, name: str) -> int | None:

@@ -24,6 +24,7 @@ import bot
 from bot.__main__ import package_version
 from bot.cli_output import ExitCode
 from bot.discord_adapter.heartbeat import STALE_AFTER, Heartbeat, heartbeat_path
+from bot.settings import Settings
 from tests import test_startup
 from tests.conftest import ROOT
 from tests.fakediscord.server import FakeDiscord
@@ -156,7 +157,7 @@ def test_check_reports_an_unreachable_discord(workdir):
 
 
 def test_health_follows_the_heartbeats_age(workdir):
-    beat = heartbeat_path(workdir / "data" / "storyteller.db")
+    beat = heartbeat_path(Settings(database_path=workdir / "data" / "storyteller.db"))
     missing = run(workdir, "check", "--health")
     assert missing.code == 1, missing.output
     assert missing.lines == [
@@ -210,7 +211,7 @@ async def test_the_running_bot_is_healthy_until_it_stops(workdir):
     server = FakeDiscord()
     await server.start()
     env = environment(**discord_at(server.port))
-    beat = heartbeat_path(workdir / "data" / "storyteller.db")
+    beat = heartbeat_path(Settings(database_path=workdir / "data" / "storyteller.db"))
     bot_process = await asyncio.create_subprocess_exec(*BOT, cwd=workdir, env=env, stdin=DEVNULL, stdout=DEVNULL)
     try:
         await asyncio.wait_for(server.identified.wait(), 30)

@@ -36,7 +36,7 @@ SYNC_HASH_KEY = "command_tree_hash"
 class StoryBot(commands.Bot):
     """Storyteller on Discord. Resources come in through the constructor, never as globals."""
 
-    def __init__(self, *, services: Services, clock: Clock) -> None:
+    def __init__(self, *, services: Services, clock: Clock, **shards: object) -> None:
         intents = discord.Intents.default()  # no privileged intents, no message content
         # Every request discord.py sends, its own retries included, goes through the send queue's
         # global budget; a 429 that would make discord.py sleep 30 s or more is the queue's to retry.
@@ -49,12 +49,13 @@ class StoryBot(commands.Bot):
             tree_cls=StoryTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            **shards,
         )
         self.services = services
         self.settings = services.settings
         self.clock = clock
         self.publisher = DiscordPublisher(self)
-        self.readings = services.readings(self.publisher, clock)
+        self.readings = services.readings(self.publisher, clock, services.settings.guild_scope)
         self.limits = limits
         limits.attach(self.readings.engine.queue)
         self.app = App.build(services, self.readings, clock)  # every use case; cogs and buttons call these
@@ -65,7 +66,7 @@ class StoryBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        if not self.skip_auto_sync:
+        if not self.skip_auto_sync and self.settings.syncs_commands:
             await self.sync_commands_if_changed()
         await self.services.catalog.warm()
         self.limits.save_with(self._save_stats)  # for `python -m bot stats`
@@ -122,3 +123,20 @@ class StoryBot(commands.Bot):
         if self.limits.stats.requests or self.limits.stats.exempt:
             log.info("Requests: %s", self.limits.stats.summary())
             await self.limits.save()
+
+
+class ShardedStoryBot(StoryBot, commands.AutoShardedBot):
+    """Storyteller running some of a sharded bot's shards: one gateway connection each, one process.
+
+    Its readings are those of the guilds on its shards; the other processes deliver the rest.
+    """
+
+
+def story_bot(services: Services, clock: Clock) -> StoryBot:
+    """The bot for this process: one connection, or the shards ``SHARD_COUNT`` and ``SHARD_IDS`` name."""
+    settings = services.settings
+    if settings.shard_count is None:
+        return StoryBot(services=services, clock=clock)
+    shard_ids = list(settings.shard_ids or range(settings.shard_count))
+    log.info("Running shards %s of %d", ", ".join(map(str, shard_ids)), settings.shard_count)
+    return ShardedStoryBot(services=services, clock=clock, shard_ids=shard_ids, shard_count=settings.shard_count)

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.settings import Settings
+
 log = logging.getLogger(__name__)
 
 INTERVAL = 30.0  # seconds between beats while connected
@@ -25,9 +27,14 @@ STALE_AFTER = 120.0  # a heartbeat older than this: the bot is gone or has not b
 POLL = 1.0  # while not connected: how soon a new connection gets its first beat
 
 
-def heartbeat_path(database_path: Path) -> Path:
-    """``data/storyteller.db`` beats in ``data/storyteller.heartbeat``."""
-    return database_path.with_suffix(".heartbeat")
+def heartbeat_path(settings: Settings) -> Path:
+    """``data/storyteller.db`` beats in ``data/storyteller.heartbeat``; a process running shards 2 and 3
+    in ``data/storyteller.shards-2-3.heartbeat``, so processes sharing a host each have their own."""
+    suffix = ".heartbeat"
+    if settings.shard_count is not None:
+        shards = settings.shard_ids or tuple(range(settings.shard_count))
+        suffix = f".shards-{'-'.join(map(str, shards))}.heartbeat"
+    return settings.database_path.with_suffix(suffix)
 
 
 def heartbeat_age(path: Path, now: Callable[[], float] = time.time) -> float | None:

@@ -20,7 +20,7 @@ import discord
 import yarl
 
 from bot.core.errors import StorytellerError
-from bot.discord_adapter.client import StoryBot
+from bot.discord_adapter.client import StoryBot, story_bot
 from bot.discord_adapter.heartbeat import Heartbeat, heartbeat_path
 from bot.reading.ports import Clock
 from bot.services import Services
@@ -186,12 +186,16 @@ def use_endpoints(settings: Settings) -> None:
 
 
 def gateway_connected(bot: discord.Client) -> bool:
-    """Ready, and the gateway socket open: what the heartbeat vouches for."""
-    return bot.is_ready() and not bot.is_closed() and bot.ws is not None and bot.ws.open
+    """Ready, and every gateway socket open: what the heartbeat vouches for."""
+    if not bot.is_ready() or bot.is_closed():
+        return False
+    if isinstance(bot, discord.AutoShardedClient):
+        return bool(bot.shards) and all(not shard.is_closed() for shard in bot.shards.values())
+    return bot.ws is not None and bot.ws.open
 
 
 def build_bot(services: Services) -> StoryBot:
-    return StoryBot(services=services, clock=Clock.system(now=discord.utils.utcnow))
+    return story_bot(services, Clock.system(now=discord.utils.utcnow))
 
 
 async def run_bot(settings: Settings, services: Services) -> int:
@@ -212,7 +216,7 @@ async def run_bot(settings: Settings, services: Services) -> int:
         except NETWORK_ERRORS as exc:  # a gateway failure discord.py does not retry
             raise DiscordUnreachable(exc, settings.discord_token) from None
 
-    async with bot, Heartbeat(heartbeat_path(settings.database_path), lambda: gateway_connected(bot)):
+    async with bot, Heartbeat(heartbeat_path(settings), lambda: gateway_connected(bot)):
         runner = asyncio.create_task(serve(), name="discord")
         stopper = asyncio.create_task(stopping.wait(), name="signals")
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,5 +1,6 @@
 """The one way a story message reaches a channel: exactly once, and only where its rating allows.
 
+0. The claim on the message's stream is renewed: no other process is delivering it.
 1. The outbox says whether the message went out already (its id is recorded), or
    may have (an intent without an id: it is looked for in the channel first).
 2. The intent is recorded, with a nonce Discord uses to drop a retried duplicate.
@@ -18,6 +19,7 @@ from datetime import datetime
 
 from bot.core.delivery import Outgoing
 from bot.core.gating import refusal
+from bot.reading.claims import Claims
 from bot.reading.ports import Clock, DeliveryError, Publisher
 from bot.reading.send_queue import SendQueue, Throttled
 from bot.reading.venues import Venues
@@ -30,8 +32,16 @@ REQUEUES = 3  # a message Discord rate-limits goes back through the queue this o
 
 class Deliverer:
     def __init__(
-        self, *, outbox: OutboxRepository, publisher: Publisher, queue: SendQueue, venues: Venues, clock: Clock
+        self,
+        *,
+        outbox: OutboxRepository,
+        publisher: Publisher,
+        queue: SendQueue,
+        venues: Venues,
+        clock: Clock,
+        claims: Claims,
     ) -> None:
+        self.claims = claims
         self.outbox = outbox
         self.publisher = publisher
         self.queue = queue
@@ -40,6 +50,7 @@ class Deliverer:
 
     async def send(self, message: Outgoing) -> int:
         """Deliver ``message`` once; its message id. A permanent :class:`DeliveryError` when refused."""
+        await self.claims.renew(message.stream)
         known = await self.outbox.get(message.stream, message.seq, message.part)
         if known is not None and known.message_id is not None:
             return known.message_id  # sent before a restart
@@ -54,6 +65,8 @@ class Deliverer:
             await self.outbox.record_intent(message, self.clock.now())
         for attempt in range(REQUEUES + 1):
             await self.queue.slot(message.guild_id or 0, message.channel_id)
+            if attempt:
+                await self.claims.renew(message.stream)  # the queue held it back; still ours?
             await self.gate(message)
             try:
                 message_id = await self.publisher.send(

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import DatabaseBusy
 from bot.reading.alarm import Alarm
+from bot.reading.claims import ClaimLost, Claims
 from bot.reading.ports import Clock, DeliveryError
 from bot.reading.send_queue import SendQueue
 
@@ -44,6 +45,10 @@ class Job(Protocol):
 
     async def earliest_due_after(self, after: datetime) -> datetime | None: ...
 
+    def stream(self, key: int) -> str:
+        """The outbox stream a reading's messages go to: what its claim is on."""
+        ...
+
     async def step(self, key: int) -> None:
         """Deliver what is due and move on; raise to have the engine retry it later."""
         ...
@@ -57,10 +62,13 @@ class Waiting:
 
 
 class DeliveryEngine:
-    def __init__(self, clock: Clock, alarm: Alarm, queue: SendQueue, *, max_sleep: float = MAX_SLEEP) -> None:
+    def __init__(
+        self, clock: Clock, alarm: Alarm, queue: SendQueue, claims: Claims, *, max_sleep: float = MAX_SLEEP
+    ) -> None:
         self.clock = clock
         self.alarm = alarm
         self.queue = queue
+        self.claims = claims
         self.max_sleep = max_sleep
         self._jobs: dict[str, Job] = {}
         self._inflight: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -90,6 +98,10 @@ class DeliveryEngine:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._task = None
         await self.queue.close()
+        try:
+            await self.claims.release_all()  # another process may take these streams at once
+        except Exception:  # the claims expire on their own; a failure here loses nothing
+            log.warning("Could not give back this process's claims; they expire in %.0f s", self.claims.ttl)
 
     async def idle(self) -> None:
         """Until no step is under way (tests and the console wait on this)."""
@@ -183,8 +195,19 @@ class DeliveryEngine:
 
     async def _supervise(self, job: Job, key: int) -> None:
         ident = (job.kind, key)
+        stream = job.stream(key)
         try:
+            held_until = await self.claims.take(stream)
+            if held_until is not None:  # another process delivers it; look again when its claim ends
+                self._waiting[ident] = Waiting("another Storyteller process is delivering it", held_until, 0)
+                return
             await job.step(key)
+            # Given back only after a step that went well: one that failed is retried by this
+            # process, which still holds the claim (another takes it only once it expires).
+            await self._release(stream)
+        except ClaimLost as exc:
+            log.info("%s %s: %s", job.kind, key, exc.reason)
+            self._waiting[ident] = Waiting(exc.reason, self.clock.now() + timedelta(seconds=self.claims.ttl), 0)
         except DeliveryError as exc:
             if exc.permanent:  # a step handles its own permanent problems; one escaping is a bug
                 log.error("%s %s: unhandled delivery problem: %s", job.kind, key, exc.reason)
@@ -196,6 +219,12 @@ class DeliveryEngine:
             self._retry(ident, "an internal error stopped it (logged)")
         else:
             self._waiting.pop(ident, None)
+
+    async def _release(self, stream: str) -> None:
+        try:
+            await self.claims.release(stream)
+        except Exception:  # it expires on its own
+            log.warning("Could not give back the claim on %s; it expires in %.0f s", stream, self.claims.ttl)
 
     def _retry(self, ident: tuple[str, int], reason: str) -> None:
         previous = self._waiting.get(ident)

@@ -193,6 +193,9 @@ class LiveReadings:
     async def earliest_due_after(self, after: datetime) -> datetime | None:
         return await self.readings.earliest_due_after(after, self.scope)
 
+    def stream(self, channel_id: int) -> str:
+        return live_stream(channel_id)
+
     async def step(self, channel_id: int) -> None:
         """Post the reading's next message when it is due, or pause, or finish."""
         row = await self.readings.get(channel_id)

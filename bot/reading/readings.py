@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from bot.core.scope import EVERYTHING, GuildScope
 from bot.library.catalog import Catalog
 from bot.reading.alarm import Alarm
+from bot.reading.claims import Claims
 from bot.reading.delivery import Deliverer
 from bot.reading.engine import DeliveryEngine
 from bot.reading.live import LiveReadings
 from bot.reading.ports import Clock, Publisher
 from bot.reading.recaps import ChannelHistory, SoFar
 from bot.reading.releases import Releases
-from bot.reading.send_queue import SendQueue
+from bot.reading.send_queue import RATE, SendQueue
 from bot.reading.serials import Serials
 from bot.reading.venues import Venues
 from bot.store.guilds import GuildSettingsRepository
@@ -49,13 +50,17 @@ class Readings:
         live_readings: LiveReadingRepository,
         schedules: ScheduleRepository,
         outbox: OutboxRepository,
+        claims: Claims,
         scope: GuildScope = EVERYTHING,
+        rate: float = RATE,
     ) -> Readings:
         """Wire the engine; it delivers only for the servers in ``scope`` (all of them by default)."""
-        queue = SendQueue(clock)  # one queue for the whole front end: live and serial posts share it
+        queue = SendQueue(clock, rate=rate)  # one queue for the whole front end: live and serial posts share it
         venues = Venues(publisher, guilds)
-        engine = DeliveryEngine(clock, Alarm(clock), queue)
-        deliverer = Deliverer(outbox=outbox, publisher=publisher, queue=queue, venues=venues, clock=clock)
+        engine = DeliveryEngine(clock, Alarm(clock), queue, claims)
+        deliverer = Deliverer(
+            outbox=outbox, publisher=publisher, queue=queue, venues=venues, clock=clock, claims=claims
+        )
         live = LiveReadings(
             readings=live_readings,
             stories=stories,

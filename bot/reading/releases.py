@@ -77,10 +77,15 @@ class Releases:
             self._installments[key] = await self.catalog.installments(record, schedule.minutes)
         return self._installments[key]
 
+    def stream(self, schedule_id: int) -> str:
+        return schedule_stream(schedule_id)
+
     async def step(self, schedule_id: int) -> None:
         schedule = await self.schedules.get(schedule_id)
         if schedule is None or schedule.state is not ScheduleState.ACTIVE or schedule.next_due is None:
             return
+        if schedule.next_due > self.clock.now():
+            return  # another process released it meanwhile (this one waited for its claim)
         record = await self.stories.by_id(schedule.story_id)
         if record is None:
             if schedule.finished:  # nothing more will come: it ends as it would have
