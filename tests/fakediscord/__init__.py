@@ -5,8 +5,12 @@ has to live with (docs/discord-limits.md): 5 messages per 5 s in one channel, 50
 second in all, nonces with ``enforce_nonce``, message and embed sizes, the interaction deadline.
 It records what the bot did (``posts``, ``interactions``, ``rate_limited``, ``rejected``,
 ``events``) and lets a test act as Discord and as members (``set_age_restricted``, ``invoke``,
-``press``, ``submit_modal``). ``Faults`` injects 500s and slow answers, and ``drop_gateway``
-drops the gateway connection, which the bot resumes.
+``press``, ``submit_modal``, ``say``, ``react``). ``Faults`` injects 500s and slow answers, and
+``drop_gateway`` drops the gateway connections (or one shard's), which the bot resumes.
+
+The gateway is sharded as Discord's is: a connection's IDENTIFY names its shard, and it gets only
+the guilds, and the events, of that shard (a guild is on shard ``(guild_id >> 22) % shard_count``;
+DMs are on shard 0). ``guild_id_on_shard`` makes guild ids for ``add_guild`` on a chosen shard.
 
 Payload rules discord.py depends on: REST bodies must be sent as exactly
 ``application/json``; the interaction callback is called with ``with_response`` and must answer
@@ -33,6 +37,7 @@ from tests.fakediscord.payloads import (
 )
 from tests.fakediscord.records import CommandRefused, Interaction, Post, Rejection
 from tests.fakediscord.server import FakeDiscord
+from tests.fakediscord.shards import guild_id_on_shard, shard_of
 
 __all__ = [
     "ADMINISTRATOR",
@@ -59,4 +64,6 @@ __all__ = [
     "RateLimit",
     "RateLimitHit",
     "Rejection",
+    "guild_id_on_shard",
+    "shard_of",
 ]

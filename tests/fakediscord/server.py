@@ -1,4 +1,4 @@
-"""The server: REST routes, the gateway, channels and messages, rate limits and nonces."""
+"""The server: REST routes, channels and messages, rate limits and nonces; the gateway is in gateway.py."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from tests.fakediscord import payloads as p
 from tests.fakediscord.faults import AFTER, BEFORE, SLOW, Fault, Faults
+from tests.fakediscord.gateway import GatewayRoutes
 from tests.fakediscord.http import VIA, error, json_response
 from tests.fakediscord.interactions import InteractionRoutes
 from tests.fakediscord.limits import (
@@ -30,7 +31,7 @@ API = "/api/v10"
 MESSAGES_BUCKET = "fake-channel-messages"
 
 
-class FakeDiscord(InteractionRoutes):
+class FakeDiscord(InteractionRoutes, GatewayRoutes):
     """A Discord-compatible server on 127.0.0.1 that records what the bot does.
 
     ``channel_limit`` is the per-channel message bucket (5 per 5 s), ``global_limit`` the
@@ -39,7 +40,10 @@ class FakeDiscord(InteractionRoutes):
     documents it, so across channels); ``interaction_deadline`` how long the bot has to answer an
     interaction (``None``: forever). ``clock`` is monotonic and drives every limit and record.
     ``faults`` injects 500s and slow answers (``tests/fakediscord/faults.py``); :meth:`drop_gateway`
-    closes the gateway, and the bot's RESUME gets the events it missed.
+    closes the gateway (all of it, or one shard's connections), and the bot's RESUME gets the
+    events it missed. The gateway is sharded as Discord's is (``tests/fakediscord/gateway.py``):
+    ``recommended_shards`` is what ``GET /gateway/bot`` recommends, and :meth:`add_guild` with
+    ``guild_id=guild_id_on_shard(...)`` puts a guild on a chosen shard.
     """
 
     def __init__(
@@ -51,8 +55,10 @@ class FakeDiscord(InteractionRoutes):
         interaction_deadline: float | None = 3.0,
         clock: Callable[[], float] = time.monotonic,
         faults: Faults | None = None,
+        recommended_shards: int = 1,
     ) -> None:
-        super().__init__()
+        InteractionRoutes.__init__(self)
+        GatewayRoutes.__init__(self, recommended_shards)
         self.faults = faults or Faults()
         self.channel_limit = channel_limit
         self.nonce_ttl = nonce_ttl
@@ -78,13 +84,6 @@ class FakeDiscord(InteractionRoutes):
         self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._windows: dict[str, Window] = {}
         self._global = Window(global_limit, clock) if global_limit else None
-        self._gateways: list[web.WebSocketResponse] = []
-        self._sockets: list[web.WebSocketResponse] = []
-        self._seq = 0
-        self._session = 0  # the gateway session: a new one at each IDENTIFY
-        self._frames: list[tuple[int, str]] = []  # this session's dispatches, replayed on RESUME
-        self.drops = 0
-        self.resumes = 0
         guild = self._new_guild(p.GUILD_ID, "Loopback")
         self._new_channel(guild, "reading", channel_id=p.CHANNEL_ID)
         self._new_channel(guild, "after-dark", channel_id=p.AGE_RESTRICTED_CHANNEL_ID, nsfw=True)
@@ -105,8 +104,8 @@ class FakeDiscord(InteractionRoutes):
                 web.patch(f"{API}/channels/{{channel}}/messages/{{message}}", self.edit_message),
                 web.post(f"{API}/channels/{{channel}}/messages/{{message}}/threads", self.thread_from_message),
                 *self.interaction_routes(API),
+                *self.gateway_routes(API),
                 web.route("*", f"{API}/{{tail:.*}}", self.not_implemented),
-                web.get("/gateway", self.gateway),
             ]
         )
         self.runner: web.AppRunner | None = None
@@ -122,8 +121,7 @@ class FakeDiscord(InteractionRoutes):
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
+        await self.close_gateways()
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -151,12 +149,24 @@ class FakeDiscord(InteractionRoutes):
         self.channels[channel.id] = channel
         return channel
 
-    async def add_guild(self, name: str) -> str:
-        """A new guild with one text channel, ``#reading``; announced if the bot is connected."""
-        guild = self._new_guild(self.ids.next(), name)
+    async def add_guild(self, name: str, *, guild_id: str | int | None = None) -> str:
+        """A new guild with one text channel, ``#reading``; announced to its shard if the bot is connected.
+
+        ``guild_id`` (say ``guild_id_on_shard(1, 2)``) chooses the id, and with it the shard.
+        """
+        if guild_id is not None and str(guild_id) in self.guilds:
+            raise ValueError(f"guild {guild_id} exists already")
+        guild = self._new_guild(self.ids.next() if guild_id is None else str(guild_id), name)
         self._new_channel(guild, "reading")
         await self.dispatch("GUILD_CREATE", guild.payload())
         return guild.id
+
+    def channel_named(self, guild_id: str | int, name: str = "reading") -> str:
+        """The id of a guild's channel by name (KeyError if it has none by that name)."""
+        for channel in self.guilds[str(guild_id)].channels.values():
+            if channel.name == name:
+                return channel.id
+        raise KeyError(f"guild {guild_id} has no channel #{name}")
 
     async def add_channel(self, name: str, *, nsfw: bool = False, guild_id: str = p.GUILD_ID) -> str:
         """A new text channel; CHANNEL_CREATE reaches the bot if it is connected."""
@@ -194,6 +204,61 @@ class FakeDiscord(InteractionRoutes):
         guild.roles[role["id"]] = role
         await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": guild_id, "role": role})
         return role["id"]
+
+    # What a member does: messages and reactions (commands and buttons: interactions.py) ---------
+
+    def _member(self, user: dict[str, Any] | str | None) -> dict[str, Any]:
+        return self.user(user) if isinstance(user, str) else user or p.READER
+
+    async def say(
+        self, content: str, *, channel_id: str | int = p.CHANNEL_ID, user: dict[str, Any] | str | None = None
+    ) -> dict[str, Any]:
+        """A member posts a message; MESSAGE_CREATE reaches the shard of the channel's guild (a DM's: shard 0)."""
+        channel = self.channels[str(channel_id)]
+        who = self._member(user)
+        message = p.message(self.ids.next(), channel, {"content": content}, author=who)
+        self._message_store[message["id"]] = message
+        event = dict(message)
+        if channel.guild_id is not None:
+            # Discord sends the author's member without its user, which discord.py fills in.
+            event["member"] = {k: v for k, v in p.member(who).items() if k != "user"}
+        await self.dispatch("MESSAGE_CREATE", event)
+        return message
+
+    async def react(
+        self, message: Post | dict[str, Any] | str | int, emoji: str, *, user: dict[str, Any] | str | None = None
+    ) -> None:
+        """A member adds a (unicode) reaction to a message: MESSAGE_REACTION_ADD, to the guild's shard."""
+        await self._reaction("MESSAGE_REACTION_ADD", message, emoji, self._member(user))
+
+    async def unreact(
+        self, message: Post | dict[str, Any] | str | int, emoji: str, *, user: dict[str, Any] | str | None = None
+    ) -> None:
+        """A member takes a reaction back: MESSAGE_REACTION_REMOVE, to the guild's shard."""
+        await self._reaction("MESSAGE_REACTION_REMOVE", message, emoji, self._member(user))
+
+    async def _reaction(
+        self, event: str, message: Post | dict[str, Any] | str | int, emoji: str, who: dict[str, Any]
+    ) -> None:
+        if isinstance(message, Post):
+            message = message.id
+        payload = self.message(message["id"] if isinstance(message, dict) else message)
+        channel = self.channels[payload["channel_id"]]
+        data: dict[str, Any] = {
+            "user_id": who["id"],
+            "channel_id": channel.id,
+            "message_id": payload["id"],
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if channel.guild_id is not None:
+            data["guild_id"] = channel.guild_id
+        if event == "MESSAGE_REACTION_ADD":  # only an add names the author and carries the member
+            data["message_author_id"] = payload["author"]["id"]
+            if channel.guild_id is not None:
+                data["member"] = p.member(who)
+        await self.dispatch(event, data)
 
     # What was posted --------------------------------------------------------------------------
 
@@ -418,85 +483,3 @@ class FakeDiscord(InteractionRoutes):
     async def not_implemented(self, request: web.Request) -> web.Response:
         self.unhandled.append(f"{request.method} {request.path}")
         return error(404, 0, f"the fake Discord does not implement {request.method} {request.path}")
-
-    # Gateway ---------------------------------------------------------------------------------
-
-    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                payload = json.loads(msg.data)
-                if payload["op"] == 1:
-                    await ws.send_str(json.dumps({"op": 11}))
-                elif payload["op"] == 2:
-                    await self._identify(ws, payload["d"])
-                elif payload["op"] == 6:
-                    await self._resume(ws, payload["d"])
-        finally:
-            self._sockets.remove(ws)
-            if ws in self._gateways:
-                self._gateways.remove(ws)
-        return ws
-
-    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        self.tokens_seen.append(data["token"])
-        self._session += 1
-        self._frames = []
-        ready = {
-            "v": 10,
-            "user": p.BOT_USER,
-            "guilds": [{"id": guild_id, "unavailable": True} for guild_id in self.guilds],
-            "session_id": f"fake-session-{self._session}",
-            "resume_gateway_url": self.gateway_url,
-            "application": {"id": p.APP_ID, "flags": 0},
-            "shard": [0, 1],
-        }
-        await self._send(ws, "READY", ready)
-        for guild in self.guilds.values():
-            await self._send(ws, "GUILD_CREATE", guild.payload())
-        self.events += [("READY", ready), *(("GUILD_CREATE", g.payload()) for g in self.guilds.values())]
-        self._gateways.append(ws)
-        self.identified.set()
-
-    def _frame(self, event: str, data: dict[str, Any]) -> str:
-        self._seq += 1
-        frame = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
-        if self._session:
-            self._frames.append((self._seq, frame))
-        return frame
-
-    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
-        await ws.send_str(self._frame(event, data))
-
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every identified connection (recorded, and kept for a RESUME, when none is)."""
-        self.events.append((event, data))
-        frame = self._frame(event, data)
-        for ws in list(self._gateways):
-            await ws.send_str(frame)
-
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        """Replay what the session missed since ``seq``, then RESUMED; an unknown session must identify."""
-        if not self._session or data.get("session_id") != f"fake-session-{self._session}":
-            await ws.send_str(json.dumps({"op": 9, "d": False}))
-            return
-        self.tokens_seen.append(data["token"])
-        since = int(data.get("seq") or 0)
-        for seq, frame in self._frames:
-            if seq > since:
-                await ws.send_str(frame)
-        self._gateways.append(ws)
-        self.resumes += 1
-        await self._send(ws, "RESUMED", {})
-
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close every gateway connection as Discord does when it drops one; the bot resumes."""
-        self.drops += 1
-        for ws in list(self._gateways):
-            self._gateways.remove(ws)
-            await ws.close(code=code, message=b"dropped by the test")
