@@ -106,7 +106,8 @@ class StoryBot(commands.Bot):
     async def _resume_readings(self) -> None:
         await self.wait_until_ready()
         await self.readings.start()
-        log.info("Readings started; %d active schedules", await self.services.schedules.count_active())
+        active = await self.services.schedules.count_active(self.settings.guild_scope)
+        log.info("Readings started; %d active schedules", active)
 
     async def on_ready(self) -> None:
         assert self.user is not None

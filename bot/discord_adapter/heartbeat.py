@@ -84,6 +84,7 @@ class Heartbeat:
 
     def _touch(self) -> None:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # on PostgreSQL, no database file made data/
             self.path.touch()
         except OSError as exc:  # the bot itself is fine; only its health check will say otherwise
             if not self._warned:

@@ -48,9 +48,7 @@ class TargetNotEmpty(StorytellerError):
 
 class CountMismatch(StorytellerError):
     def __init__(self, table: str, source: int, target: int) -> None:
-        super().__init__(
-            f"{table}: {source} rows in the source but {target} copied; nothing was kept in the target"
-        )
+        super().__init__(f"{table}: {source} rows in the source but {target} copied; nothing was kept in the target")
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,8 +115,9 @@ class ScheduleRepository:
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    async def count_active(self) -> int:
-        row = await self.db.fetchone("SELECT count(*) FROM schedules WHERE state = 'active'")
+    async def count_active(self, scope: GuildScope = EVERYTHING) -> int:
+        where, params = scope_clause(scope)
+        row = await self.db.fetchone(f"SELECT count(*) FROM schedules WHERE state = 'active'{where}", params)
         return int(row[0]) if row else 0
 
     # A schedule's life, one named step each ---------------------------------------

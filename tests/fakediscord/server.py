@@ -66,6 +66,7 @@ class FakeDiscord(InteractionRoutes, GatewayRoutes):
         self.clock = clock
         self.identified = asyncio.Event()
         self.commands_synced = asyncio.Event()
+        self.command_syncs = 0  # how many times a bot replaced the command set (exactly one process should)
         self.posted = asyncio.Event()
         self.commands: list[dict[str, Any]] = []  # the last synced set (global or guild)
         self.tokens_seen: list[str] = []
@@ -335,6 +336,7 @@ class FakeDiscord(InteractionRoutes, GatewayRoutes):
         scope = request.match_info.get("guild", "global")
         self.commands = [{**c, "id": self.ids.next(), "application_id": p.APP_ID, "version": "1"} for c in body]
         self.command_sets[scope] = self.commands
+        self.command_syncs += 1
         self.commands_synced.set()
         return json_response(self.commands)
 

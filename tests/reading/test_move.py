@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -12,9 +13,7 @@ from tests.reading.fakes import FakeDiscord, VirtualClock
 from tests.reading.test_recovery import DAY, installment_numbers
 
 
-async def test_a_running_serial_moves_to_postgresql_and_continues_without_a_repeat(
-    tmp_path, stories_dir, postgres_url
-):
+async def test_a_running_serial_moves_to_postgresql_and_continues_without_a_repeat(tmp_path, stories_dir, postgres_url):
     time = VirtualClock()
     discord = FakeDiscord(time.clock)
     old = tmp_path / "old.db"
@@ -32,14 +31,16 @@ async def test_a_running_serial_moves_to_postgresql_and_continues_without_a_repe
     await world.close()
 
     env = {**os.environ, "DATABASE_PATH": str(old), "STORIES_DIR": str(stories_dir), "DISCORD_TOKEN": ""}
-    moved = subprocess.run(
+    moved = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "bot", "migrate-db", "--to", postgres_url],
         cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert moved.returncode == 0, moved.stderr
     assert "Copied and verified" in moved.stdout and "reactions 3" in moved.stdout
 
-    again = subprocess.run(
+    again = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "bot", "migrate-db", "--to", postgres_url],
         cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
