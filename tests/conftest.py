@@ -26,6 +26,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's database is, once per engine: a real SQLite file, or a new database in a
+    throwaway PostgreSQL. The store's tests and the use cases' run on both."""
+    if request.param == "sqlite":
+        return tmp_path / "storyteller.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Cluster]:
     """One throwaway PostgreSQL cluster per test process; skipped where PostgreSQL is not installed."""

@@ -63,10 +63,10 @@ LAYERS: dict[str, frozenset[str] | None] = {
 }
 
 # Frameworks that do I/O: bot.core imports none of them.
-IO_FRAMEWORKS = frozenset({"discord", "aiosqlite", "sqlite3", "aiohttp"})
+IO_FRAMEWORKS = frozenset({"discord", "aiosqlite", "sqlite3", "asyncpg", "aiohttp"})
 
 # Third-party (or stdlib) modules that exactly one package may import.
-OWNED_FRAMEWORKS: dict[str, str] = {"discord": ADAPTER, "aiosqlite": STORE, "sqlite3": STORE}
+OWNED_FRAMEWORKS: dict[str, str] = {"discord": ADAPTER, "aiosqlite": STORE, "sqlite3": STORE, "asyncpg": STORE}
 
 # Where SQL may live, as string literals or .sql files.
 SQL_HOME = STORE
@@ -438,7 +438,7 @@ def test_core_imports_no_other_bot_package_and_no_io_framework(project):
 
 def test_only_the_owner_imports_discord_and_sqlite(project):
     problems = check_owned_frameworks(project)
-    assert not problems, report("discord is for bot.discord_adapter, aiosqlite/sqlite3 for bot.store", problems)
+    assert not problems, report("discord is for bot.discord_adapter, aiosqlite/sqlite3/asyncpg for bot.store", problems)
 
 
 def test_sql_lives_only_in_the_store(project):

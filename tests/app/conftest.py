@@ -58,14 +58,6 @@ class FakePublisher:
         return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """The use cases run over both engines' stores: a real SQLite file, or a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        return tmp_path / "bot.db"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
 async def services(tmp_path: Path, db_target: Path | str) -> AsyncIterator[Services]:
     folder = tmp_path / "stories"

@@ -169,9 +169,7 @@ async def test_two_shard_processes_share_postgresql_and_a_killed_one_loses_and_r
                 await bots.processes["shard-1"].wait()
                 half = len(installments(server, guilds[2])[1])
                 await bots.start("shard-1", "1", 2)
-            for guild in guilds:
-                await server.until(lambda g=guild, n=number: len(heading_numbers(server, g)) >= n, within=90)
-            await _quiet(server, guilds)
+            await all_out(server, guilds, number)
         log = bots.log()
     for guild in guilds:
         assert_exactly_once_in_order(server, guild, rounds, log)
@@ -195,12 +193,17 @@ async def test_a_misconfigured_pair_on_the_same_shard_posts_every_installment_on
         for number in range(1, rounds + 1):
             for guild, schedule_id in schedules.items():
                 await post_now(server, guild, schedule_id)  # both processes get it, and both wake
-            for guild in guilds:
-                await server.until(lambda g=guild, n=number: len(heading_numbers(server, g)) >= n, within=90)
-            await _quiet(server, guilds)
+            await all_out(server, guilds, number)
         log = bots.log()
     for guild in guilds:
         assert_exactly_once_in_order(server, guild, rounds, log)
+
+
+async def all_out(server: FakeDiscord, guilds: list[str], number: int) -> None:
+    """Until every guild's installment ``number`` has started and then every channel is quiet."""
+    for guild in guilds:
+        await server.until(lambda g=guild: len(heading_numbers(server, g)) >= number, within=90)
+    await _quiet(server, guilds)
 
 
 async def _quiet(server: FakeDiscord, guilds: list[str], still: float = 2.5) -> None:
