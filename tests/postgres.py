@@ -15,9 +15,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _UNPRIVILEGED = ("postgres", "nobody")
@@ -55,9 +55,18 @@ class Cluster:
     host: str
     port: int
     user: str
+    pg_ctl: Callable[[str], None] = field(repr=False, compare=False, default=lambda action: None)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def stop(self) -> None:
+        """The server goes away, as in a restart or a crash of the database host (fast shutdown)."""
+        self.pg_ctl("stop")
+
+    def start(self) -> None:
+        self.pg_ctl("start")
+        _wait_for(self.port)
 
 
 @contextmanager
@@ -90,11 +99,18 @@ def throwaway_cluster(binaries: Path) -> Iterator[Cluster]:
         f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
     )
+    log = str(root / "log")
+
+    def pg_ctl(action: str) -> None:
+        if action == "start":
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "-t", "60", "start")
+        else:
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+
     try:
-        log = str(root / "log")
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "-t", "60", "start")
+        pg_ctl("start")
         _wait_for(port)
-        yield Cluster("127.0.0.1", port, user)
+        yield Cluster("127.0.0.1", port, user, pg_ctl)
     finally:
         with suppress(subprocess.SubprocessError, OSError):
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")

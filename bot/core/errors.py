@@ -66,8 +66,21 @@ class NothingToCatchUp(StorytellerError):
 
 
 class DatabaseBusy(StorytellerError):
+    """The database is held by another writer past the busy timeout: it passes by itself."""
+
+    status = "the database is busy"  # what a reading's status says while it waits
+
     def __init__(self) -> None:
         super().__init__("Storyteller's database is busy right now. Try again in a few seconds.")
+
+
+class DatabaseUnreachable(DatabaseBusy):
+    """The database server did not answer (PostgreSQL restarting, the network): retried the same way."""
+
+    status = "the database cannot be reached"
+
+    def __init__(self) -> None:
+        StorytellerError.__init__(self, "Storyteller cannot reach its database right now. Try again in a minute.")
 
 
 class InvalidOption(StorytellerError):

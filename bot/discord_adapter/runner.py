@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Iterator
 
 import aiohttp
@@ -99,7 +100,13 @@ class OneLineNetworkErrors(logging.Filter):
 
 
 def setup_logging(settings: Settings) -> None:
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    # discord.py colours its log whenever it thinks it runs in Docker, tty or not; a log that goes
+    # to a file, a pipe or `docker logs` reads better without escape codes.
+    plain = not sys.stderr.isatty() or "NO_COLOR" in os.environ
+    formatter = logging.Formatter("{asctime} {levelname:<8} {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+    discord.utils.setup_logging(
+        level=getattr(logging, settings.log_level), root=True, formatter=formatter if plain else None
+    )
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     one_line = OneLineNetworkErrors()
     redact = RedactToken(settings.discord_token)  # after one_line: it redacts the final text

@@ -152,9 +152,9 @@ class DeliveryEngine:
             try:
                 wake_at = await self._release_due(now)
                 failures = 0
-            except DatabaseBusy:
+            except DatabaseBusy as exc:
                 wake_at = now + timedelta(seconds=backoff(failures))
-                log.warning("The database is busy; looking for due readings again in %.0f s", backoff(failures))
+                log.warning("%s; looking for due readings again in %.0f s", exc.status.capitalize(), backoff(failures))
                 failures += 1
             except Exception:
                 wake_at = now + timedelta(seconds=backoff(failures))
@@ -212,8 +212,8 @@ class DeliveryEngine:
             if exc.permanent:  # a step handles its own permanent problems; one escaping is a bug
                 log.error("%s %s: unhandled delivery problem: %s", job.kind, key, exc.reason)
             self._retry(ident, exc.reason)
-        except DatabaseBusy:
-            self._retry(ident, "the database is busy")
+        except DatabaseBusy as exc:
+            self._retry(ident, exc.status)
         except Exception:
             log.exception("%s %s failed unexpectedly", job.kind, key)
             self._retry(ident, "an internal error stopped it (logged)")

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.core.errors import DatabaseBusy
+from bot.core.errors import DatabaseBusy, DatabaseUnreachable
 from bot.store.database import Database, DatabaseUnusable, Dialect, available_migrations
 from bot.store.search import TsvectorSearch
 
@@ -36,16 +36,19 @@ POSTGRESQL = Dialect(
 )
 _WRITER_LOCK = 0x53544F52  # "STOR": the advisory lock every write transaction holds
 _MIGRATION_LOCK = 0x5354_4D49  # "STMI": held while one process migrates
-_TRANSIENT = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
+_CONTENDED = (  # another writer held on past the busy timeout
     asyncpg.LockNotAvailableError,
     asyncpg.DeadlockDetectedError,
     asyncpg.SerializationError,
     asyncpg.QueryCanceledError,
-    ConnectionError,
+)
+_UNREACHABLE = (  # the server went away or turned connections down for now
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    OSError,
     TimeoutError,
 )
 
@@ -146,14 +149,16 @@ class _Connection:
 
 
 class _busy_as_error:  # a context manager used like a function
-    """A lost connection or a lock wait past the timeout: an error readings retry, as SQLite's busy."""
+    """A lock wait past the timeout, or a lost server: errors readings retry, as SQLite's busy."""
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc is not None and isinstance(exc, _TRANSIENT) and not isinstance(exc, asyncio.CancelledError):
+        if isinstance(exc, _CONTENDED):
             raise DatabaseBusy() from exc
+        if isinstance(exc, _UNREACHABLE):
+            raise DatabaseUnreachable() from exc
         return False
 
 
@@ -214,9 +219,9 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Connection]:
-        async with self._write_lock, self._pool.acquire() as conn:
+        async with self._write_lock:
             with _busy_as_error():
-                async with conn.transaction():
+                async with self._pool.acquire() as conn, conn.transaction():
                     await conn.execute(f"SET LOCAL lock_timeout = {self._busy_ms}")
                     await conn.execute("SELECT pg_advisory_xact_lock($1)", _WRITER_LOCK)
                     yield _Connection(conn)
@@ -239,8 +244,9 @@ class PostgresDatabase(Database):
                     yield rows
 
     async def user_version(self) -> int:
-        async with self._pool.acquire() as conn:
-            return await _version(conn)
+        with _busy_as_error():
+            async with self._pool.acquire() as conn:
+                return await _version(conn)
 
     async def migrate(self) -> int:
         """Apply every PostgreSQL migration newer than the recorded version, each in one transaction.

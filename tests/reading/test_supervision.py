@@ -7,11 +7,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.core.pacing import reading_script
 from bot.reading.ports import Clock
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.database import Database
+from tests.postgres import find_binaries, throwaway_cluster
 from tests.reading.fakes import FakeDiscord
 
 CHANNEL = 30
@@ -85,3 +88,50 @@ async def test_a_live_reading_waits_out_a_locked_database_and_resumes(tmp_path: 
     finally:
         await readings.close()
         await db.close()
+
+
+async def test_a_live_reading_waits_out_a_postgresql_restart_and_resumes(tmp_path: Path):
+    """The database server goes away mid-reading (a restart, a failover): the reading waits, says
+    why, and finishes once the server is back, every message once."""
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed here (no initdb, pg_ctl and postgres found)")
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "small-hours.txt").write_text(CHAPTERS, encoding="utf-8")
+    with throwaway_cluster(binaries) as cluster:  # its own: this test stops it
+        db = await Database.open(cluster.url())
+        services = Services(Settings(stories_dir=stories), db)
+        await services.importer.import_paths()
+        clock = Clock.scaled(10)
+        discord = FakeDiscord(clock)
+        readings = services.readings(discord, clock)
+        await readings.start()
+        record = await services.stories.by_slug("small-hours")
+        script = [p.text for p in reading_script(await services.catalog.installments(record))]
+        try:
+            await readings.live.start(channel_id=CHANNEL, guild_id=1, record=record, user_id=7)
+
+            async def posted() -> bool:
+                return len(discord.channel(CHANNEL)) >= 2
+
+            await until(posted, 10)
+            await asyncio.to_thread(cluster.stop)
+
+            async def waiting() -> str | None:
+                return readings.engine.waiting("live", CHANNEL)
+
+            reason = await until(waiting, 15, poll=0.2)
+            assert reason.startswith("the database cannot be reached, retrying in"), reason
+            assert len(discord.channel(CHANNEL)) < len(script)
+            await asyncio.sleep(1)
+            await asyncio.to_thread(cluster.start)
+
+            async def finished() -> bool:
+                return await readings.live.get(CHANNEL) is None
+
+            await until(finished, 60, poll=0.5)
+            assert [t for t in discord.channel(CHANNEL) if not t.startswith("— *The end")] == script  # each once
+        finally:
+            await readings.close()
+            await db.close()
