@@ -42,18 +42,17 @@ class Fleet:
         self.processes: dict[str, asyncio.subprocess.Process] = {}
         self.logs: dict[str, list[str]] = {}
 
-    async def start(self, name: str, shard_ids: str, shard_count: int) -> None:
+    async def start(self, name: str, shard_ids: str | None = None, shard_count: int | None = None) -> None:
+        """Start a bot process on the shared database (or, without a URL, the SQLite file in ``data/``)."""
         before = len(self.server.shards_connected)
-        env = bot_env(
-            self.server,
-            DATABASE_URL=self.database_url,
-            SHARD_COUNT=str(shard_count),
-            SHARD_IDS=shard_ids,
-            CLAIM_SECONDS="3",  # a killed process's claims expire soon
-            INSTALLMENT_MINUTES="10",
-            LOG_LEVEL="INFO",
-        )
+        env = bot_env(self.server, CLAIM_SECONDS="3", INSTALLMENT_MINUTES="10", LOG_LEVEL="INFO")  # claims expire soon
         env.pop("DATABASE_PATH", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        if shard_count is not None:
+            env["SHARD_COUNT"] = str(shard_count)
+        if shard_ids is not None:
+            env["SHARD_IDS"] = shard_ids
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=self.tmp_path, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -71,6 +70,12 @@ class Fleet:
 
     def kill(self, name: str) -> None:
         self.processes[name].send_signal(signal.SIGKILL)
+
+    async def stop_one(self, name: str) -> None:
+        """SIGTERM, as an operator stops it: readings stop at a message boundary."""
+        process = self.processes[name]
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
 
     async def stop(self) -> None:
         for process in self.processes.values():
@@ -215,3 +220,49 @@ async def _quiet(server: FakeDiscord, guilds: list[str], still: float = 2.5) -> 
             return
         counts = now
         await asyncio.sleep(still)
+
+
+async def library_page(server: FakeDiscord, channel: str) -> dict:
+    shown = await server.invoke("library", [], channel_id=channel)
+    await shown.wait()
+    return shown.data["embeds"][0]
+
+
+async def test_migrate_db_moves_a_running_serial_and_the_restarted_bot_carries_on(tmp_path, postgres_url):
+    """A bot on SQLite with a serial two installments in and a reader's reactions is stopped,
+    moved with `python -m bot migrate-db`, and started on PostgreSQL: the same library, the
+    reactions kept, the serial's next release is installment 3, nothing repeated."""
+    guild = guild_id_on_shard(0, 1, 0)
+    async with fleet(tmp_path, "", [guild]) as (server, bots):
+        channel = server.channel_named(guild)
+        await bots.start("on-sqlite")
+        schedule_id = await create_serial(server, guild)
+        for number in (1, 2):
+            await post_now(server, guild, schedule_id)
+            await all_out(server, [guild], number)
+        for post in server.posts_in(channel)[:3]:
+            await server.react(post, "❤️")
+        await asyncio.sleep(1.0)  # the reactions reach the bot
+        before = await library_page(server, channel)
+        await bots.stop_one("on-sqlite")
+
+        env = bot_env(server)
+        env.pop("DATABASE_PATH", None)
+        moved = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "migrate-db", "--to", postgres_url, cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await asyncio.wait_for(moved.communicate(), 120))[0].decode()
+        assert moved.returncode == 0, output
+        assert "Copied and verified" in output and "reactions 3" in output, output
+
+        bots.database_url = postgres_url
+        await bots.start("on-postgresql")
+        assert await library_page(server, channel) == before
+        await post_now(server, guild, schedule_id)
+        await all_out(server, [guild], 3)
+        log = bots.log()
+    on_postgresql = "\n".join(bots.logs["on-postgresql"])
+    assert "Library: 0 imported, 0 updated, 1 unchanged" in on_postgresql, log  # the moved library, as it was
+    assert "bot.store.sqlite" not in on_postgresql
+    assert_exactly_once_in_order(server, guild, 3, log)
