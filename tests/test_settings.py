@@ -64,3 +64,20 @@ async def test_the_rest_budget_and_claim_time_reach_the_engine(db):
     readings = Services(s, db).readings(FakeDiscord(Clock.system()), Clock.system())
     assert readings.engine.queue.budget.rate == 12.0
     assert readings.engine.claims.ttl == 5.0
+
+
+async def test_a_shard_process_runs_its_shards_and_delivers_only_their_readings(db):
+    import discord
+
+    from bot.discord_adapter.client import ShardedStoryBot, StoryBot, story_bot
+
+    clock = Clock.system()
+    sharded = story_bot(Services(settings(SHARD_COUNT="4", SHARD_IDS="1,2"), db), clock)
+    assert isinstance(sharded, ShardedStoryBot) and isinstance(sharded, discord.AutoShardedClient)
+    assert (sharded.shard_ids, sharded.shard_count) == ([1, 2], 4)
+    jobs = sharded.readings.engine._jobs.values()
+    assert {job.scope for job in jobs} == {settings(SHARD_COUNT="4", SHARD_IDS="1,2").guild_scope}
+    single = story_bot(Services(settings(), db), clock)
+    assert type(single) is StoryBot and {job.scope for job in single.readings.engine._jobs.values()} == {EVERYTHING}
+    await sharded.close()
+    await single.close()

@@ -132,6 +132,12 @@ class ShardedStoryBot(StoryBot, commands.AutoShardedBot):
     Its readings are those of the guilds on its shards; the other processes deliver the rest.
     """
 
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        # discord.py makes the shards' event queue in connect() and its close() uses it: a stop
+        # before the first connection (SIGTERM during login) would fail without one already here.
+        self._AutoShardedClient__queue: asyncio.PriorityQueue[object] = asyncio.PriorityQueue()
+
 
 def story_bot(services: Services, clock: Clock) -> StoryBot:
     """The bot for this process: one connection, or the shards ``SHARD_COUNT`` and ``SHARD_IDS`` name."""
