@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from bot.app.ports import ServicesPort
 from bot.core.errors import FetchUnavailable, ImportRefused, StoryFileError, StorytellerError, echo
-from bot.core.models import StoryRecord
+from bot.core.models import Story, StoryRecord
 from bot.core.slugs import slugify
 from bot.core.wording import counted
 from bot.library.fetch import checked_url
@@ -87,12 +87,14 @@ class Intake:
                 f"{megabytes(self.limits.max_file_bytes)}."
             )
 
-    async def file(self, guild_id: int | None, filename: str, data: bytes) -> Saved:
+    async def file(self, guild_id: int | None, filename: str, data: bytes, *, rating: str | None = None) -> Saved:
         name = safe_filename(filename)
         self.check_file(name, len(data))
-        return await self._save(guild_id, StoryFile(PurePath(name), data, None, None), "")
+        return await self._save(guild_id, StoryFile(PurePath(name), data, None, None), "", rating)
 
-    async def link(self, guild_id: int | None, url: str, progress: Progress | None = None) -> Saved:
+    async def link(
+        self, guild_id: int | None, url: str, progress: Progress | None = None, *, rating: str | None = None
+    ) -> Saved:
         """A story page on a site FanFicFare knows, fetched in its own process."""
         if not self.fetcher.available:
             raise FetchUnavailable()
@@ -104,7 +106,7 @@ class Intake:
         canonical, file = await self._fetch(url)
         if progress:
             await progress("Fetched. Reading the story…")
-        return await self._save(guild_id, file, canonical)
+        return await self._save(guild_id, file, canonical, rating)
 
     async def _fetch(self, url: str) -> tuple[str, StoryFile]:
         """The story's canonical address, as FanFicFare gives it, and its file."""
@@ -146,7 +148,7 @@ class Intake:
                 results.append(Refreshed(copy.slug, copy.guild_id, url, None, str(exc)))
         return results
 
-    async def _save(self, guild_id: int | None, file: StoryFile, url: str) -> Saved:
+    async def _save(self, guild_id: int | None, file: StoryFile, url: str, rating: str | None = None) -> Saved:
         """Add the story, or update the one from the same link, or from a file of the same name and title.
 
         A file is known by its name and its story's title together: ``story.txt`` is a common name
@@ -155,9 +157,11 @@ class Intake:
         FanFicFare packaged it, so its bytes differ at every fetch.
         """
         parsed = await _parse(file)
-        story = parsed.story
+        story, notices = given_rating(parsed.story, rating)
         source = url or f"{slugify(story.meta.title)}/{file.path.name}"
         digest = story_digest(story) if url else content_hash(file)
+        if story is not parsed.story:  # the same file rated another way is another version of it
+            digest += f"+rating:{story.meta.rating_raw}"
         async with self._locks.setdefault(guild_id, asyncio.Lock()):  # check and save as one, per shelf
             known = await self.shelves.from_source(source, guild_id)
             if known is not None and known.content_hash == digest:
@@ -179,7 +183,7 @@ class Intake:
                 source_url=url,
                 size=len(file.data),
             )
-        return Saved(Outcome.ADDED if created else Outcome.UPDATED, record, parsed.notices)
+        return Saved(Outcome.ADDED if created else Outcome.UPDATED, record, (*notices, *parsed.notices))
 
     async def _check_room(self, guild_id: int, size: int, replacing: StoryRecord | None) -> None:
         usage = await self.shelves.usage(guild_id)
@@ -198,6 +202,17 @@ class Intake:
                 f"This server's shelf is full: {usage.stories} of {self.limits.max_stories} stories. "
                 "Remove one with `/remove` first."
             )
+
+
+def given_rating(story: Story, rating: str | None) -> tuple[Story, tuple[str, ...]]:
+    """The story with the admin's rating when its file gives none; and what to tell them about it."""
+    if not rating:
+        return story, ()
+    own = story.meta.rating_raw.strip()
+    if own:
+        return story, (f"The file rates it `{echo(own, 40)}`, which stands; `rating` is for files without one.",)
+    rated = replace(story, meta=replace(story.meta, rating_raw=rating))
+    return rated, (f"The file gives no rating: rated {rating}, as you chose.",)
 
 
 async def _parse(file: StoryFile) -> ParsedStory:

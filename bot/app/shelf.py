@@ -68,15 +68,20 @@ class Shelf:
             name, size = file
             self.intake.check_file(safe_filename(name), size)
 
-    async def import_file(self, actor: Actor, filename: str, data: bytes) -> Imported:
-        """/import file: a story file attached in Discord (or a path in the console)."""
-        guild_id = require_admin(actor)
-        return await self._imported(actor, await self.intake.file(guild_id, filename, data))
+    async def import_file(self, actor: Actor, filename: str, data: bytes, *, rating: str | None = None) -> Imported:
+        """/import file: a story file attached in Discord (or a path in the console).
 
-    async def import_link(self, actor: Actor, url: str, progress: Progress | None = None) -> Imported:
+        ``rating`` is the admin's rating for a file that gives none (a file's own rating stands).
+        """
+        guild_id = require_admin(actor)
+        return await self._imported(actor, await self.intake.file(guild_id, filename, data, rating=rating))
+
+    async def import_link(
+        self, actor: Actor, url: str, progress: Progress | None = None, *, rating: str | None = None
+    ) -> Imported:
         """/import url: a story page on a site FanFicFare knows, fetched in its own process."""
         guild_id = require_admin(actor)
-        return await self._imported(actor, await self.intake.link(guild_id, url, progress))
+        return await self._imported(actor, await self.intake.link(guild_id, url, progress, rating=rating))
 
     async def remove(self, actor: Actor, title: str) -> Removed:
         """/remove story: take a story this server imported off its shelf; its readings end with a notice."""

@@ -192,6 +192,7 @@ COMMANDS: tuple[Command, ...] = (
         (
             Option("file", Kind.ATTACHMENT, "A story file: .txt, .md, .html or .epub"),
             Option("url", Kind.STR, LINK, max_length=2000),
+            Option("rating", Kind.STR, "The story's rating, if its file gives none", choices=RATINGS[:5]),
         ),
         guild_only=True,
         admin=True,

@@ -378,14 +378,14 @@ class Console:
         self.app.shelf.check_request(self.actor, file=declared, url=url)
         if file is not None:
             data = await asyncio.to_thread(file.read_bytes)
-            imported = await self.app.shelf.import_file(self.actor, file.name, data)
+            imported = await self.app.shelf.import_file(self.actor, file.name, data, rating=call.values.get("rating"))
         else:
             assert url is not None  # check_request insists on one of the two
 
             async def progress(text: str) -> None:
                 self.say(text)
 
-            imported = await self.app.shelf.import_link(self.actor, url, progress)
+            imported = await self.app.shelf.import_link(self.actor, url, progress, rating=call.values.get("rating"))
         self.say(imported_text(imported))
         self.say(render.story_card(imported.card))
 

@@ -15,6 +15,7 @@ from bot.discord_adapter.context import actor_of, app_of
 Interaction = discord.Interaction[Any]
 
 RATING_CHOICES = [app_commands.Choice(name=f"{r.value}: {r.label}", value=r.value) for r in Rating]
+GIVEN_RATING_CHOICES = [c for c in RATING_CHOICES if c.value != Rating.U.value]  # a rating to give a story
 # The choices are the command specs' (bot/app/specs.py), which the console uses too.
 CATCH_UP_CHOICES = [app_commands.Choice(name=c.label, value=str(c.value)) for c in specs.CATCH_UP]
 THREAD_CHOICES = [app_commands.Choice(name=c.label, value=str(c.value)) for c in specs.THREAD]

@@ -240,3 +240,20 @@ async def test_update_fetches_a_link_once_for_every_shelf_that_holds_it(app):
     fetcher.calls = 0
     results = await app.shelf.intake.refresh_links()
     assert fetcher.calls == 1 and [r.guild_id for r in results] == [None, GUILD]
+
+
+async def test_an_admin_rates_a_file_that_gives_no_rating_and_a_files_own_rating_stands(app):
+    unrated = upload().replace(b"Rating: Teen\n", b"")
+    plain = await app.shelf.import_file(admin(), "garden.txt", unrated)
+    assert plain.record.rating.level.value == "U"  # unrated: read only where Explicit may be
+    rated = await app.shelf.import_file(admin(), "garden.txt", unrated, rating="G")
+    assert rated.outcome == Outcome.UPDATED and rated.record.id == plain.record.id
+    assert rated.record.rating.level.value == "G"
+    assert "The file gives no rating: rated G, as you chose." in rated.notices
+    card = await app.stories.summary(member(), "secret-garden")
+    assert card.record.rating.level.value == "G"
+    again = await app.shelf.import_file(admin(), "garden.txt", unrated, rating="G")
+    assert again.outcome == Outcome.UNCHANGED
+    own = await app.shelf.import_file(admin(), "other.txt", upload("Other Garden"), rating="G")
+    assert own.record.rating.level.value == "T"
+    assert any("The file rates it `Teen`, which stands" in n for n in own.notices)

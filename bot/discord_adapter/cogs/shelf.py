@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app.shelf import imported_text, removed_text
 from bot.discord_adapter.context import actor_of, admin_only, app_of, respond
 from bot.discord_adapter.limits import clip, fitted
+from bot.discord_adapter.options import GIVEN_RATING_CHOICES
 from bot.discord_adapter.render import bold, story_embed
 
 if TYPE_CHECKING:
@@ -35,12 +36,15 @@ class Shelf(commands.Cog):
     @app_commands.describe(
         file="A story file: .txt, .md, .html or .epub",
         url="A story's page on a site FanFicFare supports (AO3, FanFiction.net, …)",
+        rating="The story's rating, if its file gives none",
     )
+    @app_commands.choices(rating=GIVEN_RATING_CHOICES)
     async def import_story(
         self,
         interaction: Interaction,
         file: discord.Attachment | None = None,
         url: app_commands.Range[str, None, 2000] | None = None,
+        rating: str | None = None,
     ) -> None:
         """Add a story to this server's shelf, from a file or a link (admins)."""
         actor = actor_of(interaction)
@@ -49,14 +53,14 @@ class Shelf(commands.Cog):
         shelf.check_request(actor, file=(file.filename, file.size) if file else None, url=url)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if file is not None:
-            imported = await shelf.import_file(actor, file.filename, await file.read())
+            imported = await shelf.import_file(actor, file.filename, await file.read(), rating=rating)
         else:
             assert url is not None  # check_request insists on one of the two
 
             async def progress(text: str) -> None:
                 await interaction.edit_original_response(content=clip(text, 2000))
 
-            imported = await shelf.import_link(actor, url, progress)
+            imported = await shelf.import_link(actor, url, progress, rating=rating)
         await interaction.edit_original_response(
             content=clip(imported_text(imported, bold), 2000), embed=story_embed(imported.card)
         )
