@@ -149,7 +149,7 @@ class Console:
         try:
             await step()
         except StorytellerError as exc:
-            self.say(f"✖ {exc}")
+            self.say(f"✖ {render.plain(str(exc))}")
         except Exception:
             reference = secrets.token_hex(3)
             log.exception("Unexpected error in the console (reference %s)", reference)

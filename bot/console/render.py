@@ -16,6 +16,11 @@ from bot.core.wording import counted
 from bot.core.zones import time_zone
 
 
+def plain(text: str) -> str:
+    """A message written for Discord, without its bold markers: the terminal would show them as stars."""
+    return text.replace("**", "")
+
+
 def local_time(when: datetime | None, zone: str) -> str:
     if when is None:
         return "—"

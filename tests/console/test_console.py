@@ -89,6 +89,13 @@ async def test_unknown_commands_and_options_say_what_exists(console):
     assert "/reading pause" in out.getvalue()[before:] and "/story" not in out.getvalue()[before:]
 
 
+async def test_errors_are_plain_text_without_discords_bold_markers(console):
+    app, out = console
+    await app.handle("/remove story:fight-for-me")  # a shared story: its title is bold on Discord
+    line = next(t for t in out.getvalue().splitlines() if t.startswith("✖"))
+    assert "Fight For Me is in the shared library" in line and "**" not in line
+
+
 def test_piped_story_prints_card_and_whole_story_and_exits_0(tmp_path):
     (tmp_path / "stories").mkdir()
     shutil.copy(SHIPPED_STORY, tmp_path / "stories" / "fight-for-me.txt")
