@@ -11,6 +11,7 @@ lock, so processes sharing one PostgreSQL write one after another as they would 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -62,11 +63,8 @@ class Dialect:
     last_char: str  # an expression for the largest code point, to bound prefix ranges
 
     def text_list_param(self, values: list[str]) -> Any:
-        if self.name == "sqlite":
-            import json
-
-            return json.dumps(values)
-        return values
+        """``values`` as the one parameter ``text_list`` reads: a JSON array for SQLite, an array for PostgreSQL."""
+        return json.dumps(values) if self.name == "sqlite" else values
 
 
 def is_postgresql(target: str | Path) -> bool:
