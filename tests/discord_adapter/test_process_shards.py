@@ -20,9 +20,9 @@ from tests.discord_adapter.test_process import bot_env
 from tests.discord_adapter.test_process_gate import ADMIN, PARAGRAPH
 from tests.fakediscord import FakeDiscord, guild_id_on_shard
 
-# Four installments of several messages each at ten minutes an installment.
+# Four installments of a heading and two or three messages each, at ten minutes an installment.
 SERIAL = "Title: Harbour Lights\nAuthor: Q\nRating: General Audiences\n\n" + "\n\n".join(
-    f"Chapter {n}\n\n" + "\n\n".join(f"({n}.{k}) {PARAGRAPH}" for k in range(10)) for n in range(1, 5)
+    f"Chapter {n}\n\n" + "\n\n".join(f"({n}.{k}) {PARAGRAPH}" for k in range(7)) for n in range(1, 5)
 )
 HEADING = re.compile(r"installment (\d+) of (\d+)")
 
@@ -211,7 +211,7 @@ async def all_out(server: FakeDiscord, guilds: list[str], number: int) -> None:
     await _quiet(server, guilds)
 
 
-async def _quiet(server: FakeDiscord, guilds: list[str], still: float = 2.5) -> None:
+async def _quiet(server: FakeDiscord, guilds: list[str], still: float = 1.5) -> None:
     """Until no guild's channel has had a new post for ``still`` seconds: the installments are out."""
     counts = None
     while True:
