@@ -228,8 +228,12 @@ class PostgresDatabase(Database):
         async with self._write_lock:
             with _busy_as_error():
                 async with self._pool.acquire() as conn, conn.transaction():
-                    await conn.execute(f"SET LOCAL lock_timeout = {self._busy_ms}")
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", _WRITER_LOCK)
+                    # One round trip: this transaction's lock wait limit, then the writer's lock.
+                    await conn.execute(
+                        "SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock($2)",
+                        f"{self._busy_ms}ms",
+                        _WRITER_LOCK,
+                    )
                     yield _Connection(conn)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[asyncpg.Record]:
