@@ -2,7 +2,8 @@
 
 Shards split the guilds between processes, but two processes may still meet on one
 stream: a pair misconfigured with the same shard, or a restart while the old process is
-still shutting down. The outbox's intent and nonce keep a message from being posted twice
+still shutting down. A process keeps the claims of the streams it delivers while it runs and
+gives them all back when it stops. The outbox's intent and nonce keep a message from being posted twice
 by one process that restarts; a claim keeps two live processes from racing on the same
 message. A process that dies holds its claims until they expire (``ttl``).
 """
@@ -41,8 +42,16 @@ class Claims:
         self._taken: dict[str, datetime] = {}  # when this process last took or renewed each claim it holds
 
     async def take(self, stream: str) -> datetime | None:
-        """Hold ``stream`` for ``ttl`` from now: None when held, else when the other process's claim ends."""
+        """Hold ``stream`` for ``ttl`` from now: None when held, else when the other process's claim ends.
+
+        A claim this process took or renewed less than a quarter of ``ttl`` ago has that much left,
+        far more than a step's send takes, so it is not written again: a reading posting a message
+        a second costs one claim write every ``ttl / 4`` seconds, not one a message.
+        """
         now = self.clock.now()
+        taken = self._taken.get(stream)
+        if taken is not None and (now - taken).total_seconds() < self.ttl / 4:
+            return None
         other = await self.repo.take(stream, self.owner, now, now + timedelta(seconds=self.ttl))
         if other is None:
             self._taken[stream] = now
@@ -51,21 +60,9 @@ class Claims:
         return other
 
     async def renew(self, stream: str) -> None:
-        """Before a message goes out: still ours, for at least three quarters of ``ttl``; :class:`ClaimLost` if not.
-
-        A claim taken or renewed less than a quarter of ``ttl`` ago has that much left, far more
-        than one send takes, so it is not written again: a reading posting a message a second
-        costs one claim write every ``ttl / 4`` seconds, not one a message.
-        """
-        taken = self._taken.get(stream)
-        if taken is not None and (self.clock.now() - taken).total_seconds() < self.ttl / 4:
-            return
+        """Before a message goes out: still ours, for at least three quarters of ``ttl``; :class:`ClaimLost` if not."""
         if await self.take(stream) is not None:
             raise ClaimLost(stream)
-
-    async def release(self, stream: str) -> None:
-        self._taken.pop(stream, None)
-        await self.repo.release(stream, self.owner)
 
     async def release_all(self) -> None:
         self._taken.clear()

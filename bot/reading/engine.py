@@ -201,10 +201,7 @@ class DeliveryEngine:
             if held_until is not None:  # another process delivers it; look again when its claim ends
                 self._waiting[ident] = Waiting("another Storyteller process is delivering it", held_until, 0)
                 return
-            await job.step(key)
-            # Given back only after a step that went well: one that failed is retried by this
-            # process, which still holds the claim (another takes it only once it expires).
-            await self._release(stream)
+            await job.step(key)  # the claim stays this process's until it stops (or dies and it expires)
         except ClaimLost as exc:
             log.info("%s %s: %s", job.kind, key, exc.reason)
             self._waiting[ident] = Waiting(exc.reason, self.clock.now() + timedelta(seconds=self.claims.ttl), 0)
@@ -219,12 +216,6 @@ class DeliveryEngine:
             self._retry(ident, "an internal error stopped it (logged)")
         else:
             self._waiting.pop(ident, None)
-
-    async def _release(self, stream: str) -> None:
-        try:
-            await self.claims.release(stream)
-        except Exception:  # it expires on its own
-            log.warning("Could not give back the claim on %s; it expires in %.0f s", stream, self.claims.ttl)
 
     def _retry(self, ident: tuple[str, int], reason: str) -> None:
         previous = self._waiting.get(ident)

@@ -1,8 +1,8 @@
 """Claims: which process delivers a reading's stream right now, until when.
 
-A claim is taken before a delivery step and renewed before each message it sends; it is
-given back when the step ends. One that is not renewed (its process died) expires, and
-any process may take it then. Times are wall-clock ISO strings, compared as text.
+A claim is taken before a delivery step and renewed as messages go out; a process keeps its
+claims while it runs and gives them all back when it stops. One that is not renewed (its
+process died) expires, and any process may take it then. Times are wall-clock ISO strings, compared as text.
 """
 
 from __future__ import annotations
@@ -31,10 +31,6 @@ class ClaimRepository:
             async with conn.execute("SELECT expires_at FROM claims WHERE stream = ?", (stream,)) as cursor:
                 row = await cursor.fetchone()
         return until if row is None else datetime.fromisoformat(str(row[0]))
-
-    async def release(self, stream: str, owner: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM claims WHERE stream = ? AND owner = ?", (stream, owner))
 
     async def release_all(self, owner: str) -> None:
         """A process stopping cleanly gives back whatever it still holds."""
