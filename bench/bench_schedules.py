@@ -1,10 +1,14 @@
 """100,000 active schedules: memory, CPU while nothing is due, and restart to ready.
 
-    python bench/bench_schedules.py [--schedules 100000] [--idle 10]
+    python bench/bench_schedules.py [--schedules 100000] [--idle 10] [--engine sqlite|postgresql]
 
 The schedules are written by a child process, so this process's memory and CPU
 are the scheduler's alone: it opens the database, starts the dispatcher, and
 waits with nothing due for ``--idle`` seconds.
+
+``--engine postgresql`` writes them into a throwaway PostgreSQL cluster (tests/postgres.py)
+instead of an SQLite file. The server is a process of its own there: its CPU while idle and its
+memory (proportional set size, shared buffers counted once) are printed beside the bot's.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.engines import ENGINES, database_target, server_cpu_seconds, server_pss_mb
 from bot.core.models import Chapter, Story, StoryMeta
 from bot.core.schedule import parse_cadence
 from bot.core.serials import NewSchedule
@@ -29,7 +34,7 @@ from bot.core.states import CatchUp
 from bot.reading.ports import ChannelInfo, Clock
 from bot.services import Services
 from bot.settings import Settings
-from bot.store.database import Database
+from bot.store.database import Database, is_postgresql
 
 
 class NowhereToPost:
@@ -41,9 +46,15 @@ class NowhereToPost:
     send = typing = find_recent = notify = channel_info
 
 
-async def populate(path: Path, count: int) -> None:
-    db = await Database.open(path)
-    services = Services(Settings(database_path=path), db)
+def settings_for(target: Path | str) -> Settings:
+    if is_postgresql(target):
+        return Settings(database_url=str(target))
+    return Settings(database_path=Path(target))
+
+
+async def populate(target: Path | str, count: int) -> None:
+    db = await Database.open(target)
+    services = Services(settings_for(target), db)
     now = datetime.now(UTC)
     story = Story(StoryMeta(title="Bench Serial", rating_raw="K"), (Chapter("1", ("Text.",)),))
     await services.stories.add_many([(story, "bench.txt")], source_format="bench", now=now)
@@ -74,10 +85,10 @@ async def populate(path: Path, count: int) -> None:
     await db.close()
 
 
-async def serve(path: Path, idle: float) -> None:
+async def serve(target: Path | str, idle: float) -> None:
     started = time.perf_counter()
-    db = await Database.open(path)
-    services = Services(Settings(database_path=path), db)
+    db = await Database.open(target)
+    services = Services(settings_for(target), db)
     clock = Clock.system()
     readings = services.readings(NowhereToPost(), clock)
     await readings.start()
@@ -86,11 +97,15 @@ async def serve(path: Path, idle: float) -> None:
         await asyncio.sleep(0.001)
     ready = time.perf_counter() - started
     active = await services.schedules.count_active()
+    server = is_postgresql(target)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
+    server_before = server_cpu_seconds(str(target)) if server else 0.0
     await asyncio.sleep(idle)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_idle = usage.ru_utime + usage.ru_stime - cpu_before
+    server_idle = server_cpu_seconds(str(target)) - server_before if server else 0.0
+    print(f"engine:           {db.dialect.name}")
     print(f"active schedules: {active:,}")
     print(f"restart to ready: {ready:.2f} s (open, migrate, first due query, dispatcher asleep)")
     print(
@@ -98,6 +113,11 @@ async def serve(path: Path, idle: float) -> None:
         f"(next due in {(alarm.until - clock.now()).total_seconds():.0f} s)"
     )
     print(f"peak memory:      {usage.ru_maxrss / 1024:.0f} MB (max RSS of this process)")
+    if server:
+        print(
+            f"PostgreSQL:       {server_idle * 1000:.0f} ms of CPU while idle (clock ticks of 10 ms), "
+            f"{server_pss_mb(str(target)):.0f} MB (PSS of its processes, shared buffers once)"
+        )
     await readings.close()
     await db.close()
 
@@ -106,19 +126,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schedules", type=int, default=100_000)
     parser.add_argument("--idle", type=float, default=10.0)
-    parser.add_argument("--populate", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=ENGINES, default="sqlite")
+    parser.add_argument("--populate", help=argparse.SUPPRESS)  # a file path or a postgresql:// URL
     args = parser.parse_args()
     if args.populate:
-        asyncio.run(populate(args.populate, args.schedules))
+        asyncio.run(populate(args.populate if is_postgresql(args.populate) else Path(args.populate), args.schedules))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "schedules.db"
+    with tempfile.TemporaryDirectory() as tmp, database_target(args.engine, Path(tmp), "schedules") as target:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, __file__, "--populate", str(path), "--schedules", str(args.schedules)], check=True
+            [sys.executable, __file__, "--populate", str(target), "--schedules", str(args.schedules)], check=True
         )
         print(f"wrote {args.schedules:,} schedules in {time.perf_counter() - started:.1f} s (child process)")
-        asyncio.run(serve(path, args.idle))
+        asyncio.run(serve(target, args.idle))
 
 
 if __name__ == "__main__":
