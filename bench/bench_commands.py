@@ -8,6 +8,12 @@ autocomplete the choices. It also prints the time until SimCord finds the bot
 settled, which for /story takes in the delivery engine's first step of the
 reading after the card.
 
+Through SimCord on PostgreSQL the times drift upwards over a run, so the medians of each
+50 invocations are printed too: SimCord arms a real timer beside every timer the bot
+schedules and leaves it armed when the bot cancels its own, and asyncpg schedules one per
+query (its command timeout), so the loop holds thousands and SimCord's settle checks scan
+them all (docs/benchmarks.md). SQLite's driver arms none and its row stays flat.
+
 ``--engine postgresql`` runs the same on a throwaway PostgreSQL cluster (tests/postgres.py)
 instead of an SQLite file, after an ``ANALYZE`` (``--no-analyze``: with no statistics yet).
 """
@@ -42,6 +48,7 @@ from bot.store.database import Database
 # SimCord's settle timeout. It also decides what "settled" means: a timer due after it (the card's
 # pause before a reading's first post) counts as parked, one due before it is waited for.
 SETTLE_TIMEOUT = 0.5
+BLOCK = 50
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -140,6 +147,10 @@ async def main(target: Path | str, stories_dir: Path, count: int, runs: int, sta
                     f"{name:<13} p50 {statistics.median(values):6.2f} ms   p99 {percentile(values, 99):6.2f} ms"
                     f"   (n={len(values)})"
                 )
+            print(f"p50 of each {BLOCK} invocations in turn (a drift shows as a rising row):")
+            for name, values in timings.items():
+                blocks = [statistics.median(values[i : i + BLOCK]) for i in range(0, len(values), BLOCK)]
+                print(f"  {name:<13} " + " ".join(f"{b:6.1f}" for b in blocks) + " ms")
             for name, values in settled.items():
                 late = f", {timeouts[name]} past SimCord's {SETTLE_TIMEOUT:g} s" if timeouts[name] else ""
                 print(

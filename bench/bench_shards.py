@@ -15,7 +15,7 @@ any second for the whole bot (tests/fakediscord). Printed per run:
 - duplicates: a message posted twice in a channel (every paragraph is numbered, so no two
   messages of the story are alike), and sends the server took for a replay of a nonce it had
   seen (Discord hides those; they would be duplicates without it). Both must be 0;
-- 429s the server answered (its ``rate_limited`` records, by scope), and REST requests counted;
+- 429s the server answered (its ``rate_limited`` records, by scope), and REST requests counted (429s included);
 - CPU seconds of each bot process (and of PostgreSQL) from the release to the last message.
 
 Setups: ``two-pg`` two processes (SHARD_COUNT=2, SHARD_IDS=0 and 1) on one PostgreSQL, each
@@ -234,7 +234,7 @@ async def run_setup(setup: str, guild_count: int, rest_rate: float | None, datab
             counted[request.method] += 1
         return await handler(request)
 
-    server.app.middlewares.append(count)  # before the server starts, so before aiohttp freezes the list
+    server.app.middlewares.insert(0, count)  # outermost, so 429s count too; before aiohttp freezes the list
     await server.start()
     guilds = [guild_id_on_shard(shard, SHARDS, n) for shard in range(SHARDS) for n in range(guild_count // SHARDS)]
     for n, guild_id in enumerate(guilds):
